@@ -1,0 +1,26 @@
+/**
+ * Stable error codes returned by every endpoint as `{ error: { code, message } }`.
+ * Clients switch on the code, never on the message.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'invalid_json',
+  'unauthenticated',
+  'forbidden',
+  'csrf_failed',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'provider_not_configured',
+  'sign_in_failed',
+  'not_a_member',
+  'last_viewer',
+  'database_unavailable',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: { path: string; message: string }[] };
+}

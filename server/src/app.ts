@@ -1,0 +1,80 @@
+/** The Express application: middleware in the order a request meets it. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Database } from './db/index.ts';
+import type { Logger } from './logger.ts';
+import { csrfProtection } from './http/csrf.ts';
+import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { RelyingParty } from './auth/oidc.ts';
+import type { DevProvider } from './auth/devProvider.ts';
+import { DEV_PROVIDER_PATH } from './auth/devProvider.ts';
+import { contextRoutes } from './routes/contexts.ts';
+import { templateRoutes } from './routes/templates.ts';
+import { meRoutes } from './routes/me.ts';
+
+export interface AppDeps {
+  database: Database;
+  logger: Logger;
+  publicUrl: string;
+  trustProxy: boolean | number | string;
+  maxUploadBytes: number;
+  sessionMiddleware: RequestHandler;
+  relyingParties: Map<string, RelyingParty>;
+  devProvider: DevProvider | null;
+}
+
+export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export function createApp(deps: AppDeps): Express {
+  const { database, logger } = deps;
+  const db = database.db;
+  const app = express();
+  app.set('trust proxy', deps.trustProxy);
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      // ChatPro links carry their token in the path: never send it to other sites as a referrer.
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'SAMEORIGIN',
+    });
+    next();
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    const up = await database.ping();
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: database.kind });
+  });
+
+  if (deps.devProvider) app.use(DEV_PROVIDER_PATH, deps.devProvider.router);
+
+  app.use(deps.sessionMiddleware);
+  const secureCookies = deps.publicUrl.startsWith('https://');
+  const origin = new URL(deps.publicUrl).origin;
+  const csrf = csrfProtection(() => origin);
+  app.post('/auth/logout', csrf);
+  app.use('/auth', authRoutes({ db, logger, publicUrl: deps.publicUrl, secureCookies, relyingParties: deps.relyingParties }));
+
+  const api = express.Router();
+  api.use(csrf);
+  api.use(express.json({ limit: '3mb' }));
+  api.use(meRoutes(db));
+  api.use(contextRoutes(db, { maxUploadBytes: deps.maxUploadBytes }));
+  api.use(templateRoutes(db));
+  api.use(apiNotFound);
+  app.use('/api', api);
+
+  if (existsSync(webDist)) {
+    app.use('/assets', express.static(path.join(webDist, 'assets'), { immutable: true, maxAge: '1y' }));
+    const page = (file: string): RequestHandler => (_req, res) => res.sendFile(path.join(webDist, file));
+    app.get('/', page('index.html'));
+    app.get(['/app', '/app/{*rest}'], page('app.html'));
+    app.get('/c/:token', page('guest.html'));
+  }
+
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,99 @@
+/**
+ * Opens the database: embedded PGlite (real Postgres in WASM) by default, or a PostgreSQL server
+ * through node-postgres. The same schema and migrations serve both.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema.ts';
+
+export { schema };
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction or the database itself: services accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
+
+export type DatabaseOptions = { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string };
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  /** Answers true while the database takes queries (for /healthz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** The node-postgres pool, when on PostgreSQL (for the socket.io adapter). */
+  pool?: pg.Pool;
+}
+
+const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.kind === 'pglite') {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const client = new PGlite(options.dataDir ?? 'memory://');
+    await client.waitReady;
+    const db = drizzlePglite(client, { schema });
+    try {
+      await migratePglite(db, { migrationsFolder });
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    let closed = false;
+    return {
+      kind: 'pglite',
+      db: db as unknown as Db,
+      ping: async () => {
+        if (closed) return false;
+        try {
+          await client.query('select 1');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await client.close();
+      },
+    };
+  }
+  const pool = new pg.Pool({ connectionString: options.url, max: 20, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener the process dies.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool, { schema });
+  try {
+    await migratePg(db, { migrationsFolder });
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db: db as unknown as Db,
+    pool,
+    ping: async () => {
+      if (closed) return false;
+      try {
+        await db.execute(sql`select 1`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

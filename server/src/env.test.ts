@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from './env.ts';
+
+describe('configuration (env.ts)', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/chatpro-env-test' });
+    expect(config.port).to.equal(3000);
+    expect(config.database).to.deep.equal({ kind: 'pglite', dataDir: '/tmp/chatpro-env-test/pglite' });
+    expect(config.devIdp).to.equal(true);
+    expect(config.demoData).to.equal(true);
+    expect(config.maxUploadBytes).to.equal(25 * 1024 * 1024);
+    expect(config.providers).to.deep.equal([]);
+  });
+
+  it('switches to PostgreSQL with DATABASE_URL and turns the dev provider off by default', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@localhost/db', DATA_DIR: '/tmp/chatpro-env-test' });
+    expect(config.database).to.deep.equal({ kind: 'postgres', url: 'postgres://u@localhost/db' });
+    expect(config.devIdp).to.equal(false);
+  });
+
+  it('lists every problem at once, naming each variable', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'eighty', DATABASE_URL: 'mysql://x', GOOGLE_CLIENT_ID: 'id' });
+      expect.fail('loadConfig should have thrown');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      const text = (err as ConfigError).message;
+      for (const name of ['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_URL', 'GOOGLE_CLIENT_SECRET']) expect(text).to.include(name);
+    }
+  });
+
+  it('refuses the development identity provider in production', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', DEV_IDP: 'true', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example' }),
+    ).to.throw(ConfigError, /DEV_IDP/);
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example', DATA_DIR: '/tmp/chatpro-env-test' });
+    expect(config.devIdp).to.equal(false);
+    expect(config.demoData).to.equal(false);
+  });
+
+  it('enables a provider only when all of its credentials are set', () => {
+    const config = loadConfig({
+      DATA_DIR: '/tmp/chatpro-env-test',
+      GOOGLE_CLIENT_ID: 'g',
+      GOOGLE_CLIENT_SECRET: 's',
+      MICROSOFT_CLIENT_ID: 'm',
+      MICROSOFT_CLIENT_SECRET: 's',
+      MICROSOFT_TENANT: 'contoso.onmicrosoft.com',
+    });
+    expect(config.providers.map((p) => p.id)).to.deep.equal(['google', 'microsoft']);
+    expect(config.providers[1]!.issuer).to.equal('https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0');
+    expect(() => loadConfig({ APPLE_CLIENT_ID: 'a', APPLE_TEAM_ID: 't' })).to.throw(ConfigError, /APPLE_KEY_ID/);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Configuration, read and validated once. Every problem is listed together and the process
+ * exits non-zero; secrets have no defaults in production.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    TRUST_PROXY: z.string().default('false'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+    DEV_IDP: bool.optional(),
+    DEMO_DATA: bool.optional(),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+    MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+    MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+    MICROSOFT_TENANT: z.string().min(1).default('organizations'),
+    APPLE_CLIENT_ID: z.string().min(1).optional(),
+    APPLE_TEAM_ID: z.string().min(1).optional(),
+    APPLE_KEY_ID: z.string().min(1).optional(),
+    APPLE_PRIVATE_KEY: z.string().min(1).optional(),
+    APPLE_ISSUER: z.url().default('https://appleid.apple.com'),
+  });
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Rules across variables, checked on the raw input so that they are listed with every other problem. */
+function crossFieldProblems(env: RawEnv): string[] {
+  const problems: string[] = [];
+  const truthy = (v: string | undefined) => v === 'true' || v === '1' || v === 'yes';
+  if (env.NODE_ENV === 'production') {
+    if (!env.SESSION_SECRET) problems.push('SESSION_SECRET: is required in production');
+    if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: is required in production');
+    if (truthy(env.DEV_IDP)) problems.push('DEV_IDP: the development identity provider is refused in production');
+  }
+  const groups: [string, string[]][] = [
+    ['Google', ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']],
+    ['Microsoft', ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET']],
+    ['Apple', ['APPLE_CLIENT_ID', 'APPLE_TEAM_ID', 'APPLE_KEY_ID', 'APPLE_PRIVATE_KEY']],
+  ];
+  for (const [name, keys] of groups) {
+    const missing = keys.filter((k) => !env[k]);
+    if (missing.length > 0 && missing.length < keys.length) {
+      for (const k of missing) problems.push(`${k}: is required when ${name} sign-in is configured`);
+    }
+  }
+  return problems;
+}
+
+export interface OidcProviderConfig {
+  id: 'google' | 'microsoft' | 'apple';
+  label: string;
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Apple only: signs the client secret JWT. */
+  apple?: { teamId: string; keyId: string; privateKey: string };
+  audiences: ('internal' | 'external')[];
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string | undefined;
+  dataDir: string;
+  database: { kind: 'pglite'; dataDir: string | null } | { kind: 'postgres'; url: string };
+  /** Fixed public URL; when absent the server uses http://localhost:<port>. */
+  publicUrl: string | undefined;
+  sessionSecret: string;
+  trustProxy: boolean | number | string;
+  logLevel: string;
+  maxUploadBytes: number;
+  devIdp: boolean;
+  demoData: boolean;
+  providers: OidcProviderConfig[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** A development secret that survives restarts, so that signing in again is not needed. */
+function devSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('base64url');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every wrong or missing variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(input);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
+    ...crossFieldProblems(input),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  const embedded = !env.DATABASE_URL;
+  const providers: OidcProviderConfig[] = [];
+  if (env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET) {
+    providers.push({
+      id: 'google',
+      label: 'Google',
+      issuer: env.GOOGLE_ISSUER,
+      clientId: env.GOOGLE_CLIENT_ID,
+      clientSecret: env.GOOGLE_CLIENT_SECRET,
+      audiences: ['internal', 'external'],
+    });
+  }
+  if (env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET) {
+    providers.push({
+      id: 'microsoft',
+      label: 'Microsoft',
+      issuer: `https://login.microsoftonline.com/${env.MICROSOFT_TENANT}/v2.0`,
+      clientId: env.MICROSOFT_CLIENT_ID,
+      clientSecret: env.MICROSOFT_CLIENT_SECRET,
+      audiences: ['internal', 'external'],
+    });
+  }
+  if (env.APPLE_CLIENT_ID && env.APPLE_TEAM_ID && env.APPLE_KEY_ID && env.APPLE_PRIVATE_KEY) {
+    providers.push({
+      id: 'apple',
+      label: 'Apple',
+      issuer: env.APPLE_ISSUER,
+      clientId: env.APPLE_CLIENT_ID,
+      apple: { teamId: env.APPLE_TEAM_ID, keyId: env.APPLE_KEY_ID, privateKey: env.APPLE_PRIVATE_KEY.replace(/\\n/g, '\n') },
+      audiences: ['external'],
+    });
+  }
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    database: env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    sessionSecret: env.SESSION_SECRET ?? devSessionSecret(dataDir),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: env.LOG_LEVEL,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    devIdp: env.DEV_IDP ?? (!production && embedded),
+    demoData: env.DEMO_DATA ?? (!production && embedded),
+    providers,
+  };
+}

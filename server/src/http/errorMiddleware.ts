@@ -1,0 +1,38 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger.ts';
+import { AppError, notFound } from './errors.ts';
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** The one place where errors become responses: `{ error: { code, message } }`, never a stack. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    let appError: AppError;
+    if (err instanceof AppError) appError = err;
+    else {
+      const e = err as BodyParserError;
+      if (e?.type === 'entity.parse.failed') appError = new AppError(400, 'invalid_json', 'The body is not valid JSON');
+      else if (e?.type === 'entity.too.large') appError = new AppError(413, 'payload_too_large', 'The body is too large');
+      else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+        appError = new AppError(415, 'unsupported_media_type', 'Unsupported body encoding');
+      else {
+        logger.error({ err, method: req.method, url: req.path }, 'request failed');
+        appError = new AppError(500, 'internal_error', 'Something went wrong on our side');
+      }
+    }
+    const body: { error: { code: string; message: string; issues?: unknown } } = {
+      error: { code: appError.code, message: appError.message },
+    };
+    if (appError.issues) body.error.issues = appError.issues;
+    res.status(appError.status).json(body);
+  };
+}
+
+export const apiNotFound: RequestHandler = (req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`));

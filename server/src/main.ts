@@ -1,0 +1,44 @@
+/** Entry point of `npm start`: read the configuration, start, and stop cleanly on a signal. */
+import { ConfigError, loadConfig } from './env.ts';
+import { DEMO_USERS } from './services/demo.ts';
+import { startServer } from './server.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const server = await startServer(config);
+const lines = [
+  '',
+  `  ChatPro is running at ${server.url}`,
+  `  Workspace:  ${server.url}/app`,
+  `  Health:     ${server.url}/healthz`,
+];
+if (config.devIdp) {
+  lines.push(
+    '  Sign in with the development identity provider (no password):',
+    ...DEMO_USERS.map((u) => `    ${u.name.padEnd(16)} ${u.email}`),
+    '  or, as a guest, with any email address on a ChatPro link.',
+  );
+}
+lines.push('');
+console.log(lines.join('\n'));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Starts ChatPro: database, HTTP, socket.io, sign-in providers. `close()` shuts everything down
+ * in order (sockets, HTTP, database) and is what SIGINT/SIGTERM call.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import session from 'express-session';
+import { Server as SocketServer } from 'socket.io';
+import { createApp } from './app.ts';
+import { createDevProvider } from './auth/devProvider.ts';
+import { createDevRelyingParty, createRelyingParty, type RelyingParty } from './auth/oidc.ts';
+import { DbSessionStore } from './auth/sessionStore.ts';
+import { openDatabase, type Database } from './db/index.ts';
+import type { Config } from './env.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { seedDemoData } from './services/demo.ts';
+
+export const SESSION_COOKIE = 'chatpro.sid';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  database: Database;
+  io: SocketServer;
+  logger: Logger;
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const database = await openDatabase(config.database);
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error: { code: 'database_unavailable', message: 'Starting up' } }));
+  };
+  const http = createServer((req, res) => handler(req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const port = (http.address() as AddressInfo).port;
+  const url = config.publicUrl ?? `http://localhost:${port}`;
+
+  const seeded = config.demoData ? await seedDemoData(database.db) : false;
+
+  const relyingParties = new Map<string, RelyingParty>();
+  for (const p of config.providers) relyingParties.set(p.id, createRelyingParty(p));
+  const devProvider = config.devIdp ? await createDevProvider({ publicUrl: url, db: database.db, trustProxy: Boolean(config.trustProxy) }) : null;
+  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret));
+
+  const store = new DbSessionStore(database.db);
+  const sessionMiddleware = session({
+    name: SESSION_COOKIE,
+    secret: config.sessionSecret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: Boolean(config.trustProxy),
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: url.startsWith('https://'),
+      maxAge: 14 * 24 * 3600 * 1000,
+    },
+  });
+  const app = createApp({
+    database,
+    logger,
+    publicUrl: url,
+    trustProxy: config.trustProxy,
+    maxUploadBytes: config.maxUploadBytes,
+    sessionMiddleware,
+    relyingParties,
+    devProvider,
+  });
+  handler = app;
+
+  const io = new SocketServer(http, {
+    cors: { origin: new URL(url).origin, credentials: true },
+    serveClient: false,
+    maxHttpBufferSize: 1e6,
+  });
+  io.engine.use(sessionMiddleware);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down');
+      store.stop();
+      await io.close().catch(() => {});
+      http.closeIdleConnections();
+      const force = setTimeout(() => http.closeAllConnections(), 5_000);
+      force.unref();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      clearTimeout(force);
+      await database.close();
+    })();
+    return closing;
+  };
+  logger.info({ url, database: database.kind }, 'ChatPro listening');
+  return { url, port, database, io, logger, seeded, close };
+}

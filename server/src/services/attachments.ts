@@ -1,0 +1,193 @@
+/**
+ * Attachments stream in and out of the database in chunks: neither an upload nor a download
+ * ever holds a whole file in memory, and an incomplete upload is never served.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { and, asc, eq, gte } from 'drizzle-orm';
+import type { Request } from 'express';
+import type { Db } from '../db/index.ts';
+import { attachmentChunks, attachments } from '../db/schema.ts';
+import { AppError, badRequest, payloadTooLarge } from '../http/errors.ts';
+
+export const CHUNK_SIZE = 256 * 1024;
+
+export type AttachmentRow = typeof attachments.$inferSelect;
+
+/**
+ * Makes a file name safe to store and to offer for download: no folders, no control or
+ * reserved characters, no leading dots, at most 200 characters, never empty.
+ */
+export function safeFileName(name: string): string {
+  const base = name.normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f<>:"|?*\u202a-\u202e\u2066-\u2069]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .trim();
+  if (!cleaned) return 'file';
+  if (cleaned.length <= 200) return cleaned;
+  const dot = cleaned.lastIndexOf('.');
+  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
+  return cleaned.slice(0, 200 - ext.length) + ext;
+}
+
+const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+
+export interface UploadOwner {
+  orgId: string;
+  contextId?: string;
+  messageId?: string;
+  uploadedByUserId?: string;
+  uploadedByExternalId?: string;
+}
+
+/**
+ * Streams every file of a multipart request into the database. Rejects the whole request with
+ * 413 when a file passes `limit`, and removes what it had stored.
+ */
+export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, limit: number, maxFiles = 10): Promise<AttachmentRow[]> {
+  const type = req.get('content-type') ?? '';
+  if (!type.startsWith('multipart/form-data')) {
+    throw new AppError(415, 'unsupported_media_type', 'Send the files as multipart/form-data');
+  }
+  const declared = Number(req.get('content-length') ?? 0);
+  // The multipart envelope adds a little; anything far past the limit is refused before reading.
+  if (declared > limit * maxFiles + 64 * 1024) {
+    req.resume();
+    throw payloadTooLarge(limit);
+  }
+  const stored: AttachmentRow[] = [];
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limit, files: maxFiles, fields: 20 } });
+  } catch {
+    throw badRequest('Malformed multipart body');
+  }
+  const work: Promise<void>[] = [];
+  let failure: unknown = null;
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('file', (_field, stream, info) => {
+      work.push(
+        storeFile(db, stream, info, owner, limit).then(
+          (row) => {
+            stored.push(row);
+          },
+          (err: unknown) => {
+            failure ??= err;
+            stream.resume();
+          },
+        ),
+      );
+    });
+    parser.on('filesLimit', () => {
+      failure ??= badRequest(`At most ${maxFiles} files per upload`);
+    });
+    parser.on('error', (err) => reject(badRequest(`Malformed multipart body: ${(err as Error).message}`)));
+    parser.on('close', resolve);
+    req.on('aborted', () => reject(badRequest('Upload interrupted')));
+  });
+  req.pipe(parser);
+  try {
+    await done;
+  } catch (err) {
+    failure ??= err;
+  }
+  await Promise.allSettled(work);
+  if (failure) {
+    for (const row of stored) await db.delete(attachments).where(eq(attachments.id, row.id));
+    if (!req.complete) req.unpipe(parser);
+    req.resume();
+    throw failure;
+  }
+  if (stored.length === 0) throw badRequest('No file in the upload');
+  return stored;
+}
+
+async function storeFile(
+  db: Db,
+  stream: Readable & { truncated?: boolean },
+  info: busboy.FileInfo,
+  owner: UploadOwner,
+  limit: number,
+): Promise<AttachmentRow> {
+  const contentType = MIME.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
+  const [row] = await db
+    .insert(attachments)
+    .values({
+      orgId: owner.orgId,
+      contextId: owner.contextId ?? null,
+      messageId: owner.messageId ?? null,
+      uploadedByUserId: owner.uploadedByUserId ?? null,
+      uploadedByExternalId: owner.uploadedByExternalId ?? null,
+      fileName: safeFileName(info.filename ?? 'file'),
+      contentType,
+    })
+    .returning();
+  const hash = createHash('sha256');
+  let size = 0;
+  let seq = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const data = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await db.insert(attachmentChunks).values({ attachmentId: row!.id, seq: seq++, data });
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      hash.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= CHUNK_SIZE) await flush();
+    }
+    if (stream.truncated) throw payloadTooLarge(limit);
+    await flush();
+    const [done] = await db
+      .update(attachments)
+      .set({ size, sha256: hash.digest('hex'), complete: true })
+      .where(eq(attachments.id, row!.id))
+      .returning();
+    return done!;
+  } catch (err) {
+    await db.delete(attachments).where(eq(attachments.id, row!.id));
+    throw err;
+  }
+}
+
+/** Reads a stored file chunk by chunk, a few at a time, as a Node stream. */
+export function attachmentStream(db: Db, id: string): Readable {
+  let next = 0;
+  const BATCH = 4;
+  return new Readable({
+    highWaterMark: CHUNK_SIZE,
+    read() {
+      db.select({ seq: attachmentChunks.seq, data: attachmentChunks.data })
+        .from(attachmentChunks)
+        .where(and(eq(attachmentChunks.attachmentId, id), gte(attachmentChunks.seq, next)))
+        .orderBy(asc(attachmentChunks.seq))
+        .limit(BATCH)
+        .then(
+          (rows) => {
+            if (rows.length === 0) {
+              this.push(null);
+              return;
+            }
+            next = rows.at(-1)!.seq + 1;
+            for (const r of rows) this.push(Buffer.from(r.data));
+          },
+          (err: unknown) => this.destroy(err as Error),
+        );
+    },
+  });
+}
+
+/** `Content-Disposition` with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
+export function contentDisposition(fileName: string, disposition: 'attachment' | 'inline' = 'attachment'): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}

@@ -1,0 +1,51 @@
+/** Fixture factories: rows made straight in the database, each with sensible unique defaults. */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/index.ts';
+import { contexts, contextViewers, invitations, noteTemplates, organisations, users } from '../db/schema.ts';
+
+const unique = () => randomBytes(4).toString('hex');
+
+export async function makeOrg(db: Db, overrides: Partial<typeof organisations.$inferInsert> = {}) {
+  const suffix = unique();
+  const [org] = await db
+    .insert(organisations)
+    .values({ name: `Org ${suffix}`, domains: [`org-${suffix}.test`], ...overrides })
+    .returning();
+  return org!;
+}
+
+export async function makeUser(db: Db, org: { id: string; domains: string[] }, overrides: Partial<typeof users.$inferInsert> = {}) {
+  const suffix = unique();
+  const [user] = await db
+    .insert(users)
+    .values({ orgId: org.id, email: `user-${suffix}@${org.domains[0] ?? 'example.test'}`, name: `User ${suffix}`, ...overrides })
+    .returning();
+  return user!;
+}
+
+export async function makeContext(
+  db: Db,
+  owner: { id: string; orgId: string },
+  overrides: Partial<typeof contexts.$inferInsert> = {},
+  viewerIds: string[] = [owner.id],
+) {
+  const [context] = await db
+    .insert(contexts)
+    .values({ orgId: owner.orgId, kind: 'note', subject: `Note ${unique()}`, bodyHtml: '<p>Body</p>', createdBy: owner.id, ...overrides })
+    .returning();
+  await db.insert(contextViewers).values(viewerIds.map((userId) => ({ contextId: context!.id, userId })));
+  return context!;
+}
+
+export async function makeTemplate(db: Db, owner: { id: string; orgId: string }) {
+  const [t] = await db
+    .insert(noteTemplates)
+    .values({ orgId: owner.orgId, name: `Template ${unique()}`, subject: 'Richiesta da sito', createdBy: owner.id })
+    .returning();
+  return t!;
+}
+
+export async function makeInvitation(db: Db, org: { id: string }, email: string) {
+  const [row] = await db.insert(invitations).values({ orgId: org.id, email }).returning();
+  return row!;
+}

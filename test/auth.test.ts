@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { eq } from 'drizzle-orm';
+import { schema, type RunningServer } from '@chatpro/server';
+import { TestClient } from '../server/src/testing/client.ts';
+import { describeEngines } from '../server/src/testing/engines.ts';
+import { makeInvitation, makeOrg, makeUser } from '../server/src/testing/factories.ts';
+import { startTestServer } from '../server/src/testing/testServer.ts';
+
+describeEngines('sign-in through the development identity provider', (engine) => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer(engine.options());
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('signs in an internal user of an organisation, with a new session id', async () => {
+    const org = await makeOrg(server.database.db);
+    const user = await makeUser(server.database.db, org, { name: 'Piero Fanti' });
+    const client = new TestClient(server.url);
+    expect((await client.get('/api/me')).body).to.deep.equal({ kind: 'anonymous' });
+    client.cookies.set('chatpro.sid', 's%3Aplanted.by-attacker');
+    const page = await client.signIn('internal', user.email);
+    expect(new URL(page.url).pathname).to.equal('/app');
+    expect(client.cookies.get('chatpro.sid')).to.not.equal('s%3Aplanted.by-attacker');
+    const me = await client.get('/api/me');
+    expect(me.body).to.deep.include({ kind: 'internal' });
+    expect(me.body.user).to.deep.equal({ id: user.id, email: user.email, name: 'Piero Fanti' });
+    expect(me.body.organisation.id).to.equal(org.id);
+  });
+
+  it('maps a new internal user to the organisation by email domain, then by identity', async () => {
+    const org = await makeOrg(server.database.db, { domains: ['acme-domain.test'] });
+    const client = new TestClient(server.url);
+    await client.signIn('internal', 'New.Person@ACME-domain.test');
+    const me = await client.get('/api/me');
+    expect(me.body.kind).to.equal('internal');
+    expect(me.body.organisation.id).to.equal(org.id);
+    expect(me.body.user.email).to.equal('new.person@acme-domain.test');
+    const identities = await server.database.db.select().from(schema.userIdentities).where(eq(schema.userIdentities.userId, me.body.user.id));
+    expect(identities).to.have.length(1);
+    expect(identities[0]!.provider).to.equal('dev');
+  });
+
+  it('maps an invited address to the inviting organisation', async () => {
+    const org = await makeOrg(server.database.db);
+    await makeInvitation(server.database.db, org, 'consultant@freelance.test');
+    const client = new TestClient(server.url);
+    await client.signIn('internal', 'consultant@freelance.test');
+    const me = await client.get('/api/me');
+    expect(me.body.organisation.id).to.equal(org.id);
+  });
+
+  it('refuses an internal sign-in from an address of no organisation', async () => {
+    const client = new TestClient(server.url);
+    const page = await client.signIn('internal', 'stranger@nowhere.test');
+    expect(page.status).to.equal(403);
+    expect(page.text).to.include('stranger@nowhere.test');
+    expect((await client.get('/api/me')).body).to.deep.equal({ kind: 'anonymous' });
+  });
+
+  it('signs in an external user with any address and returns to the link page', async () => {
+    const client = new TestClient(server.url);
+    const token = 'AbCdEfGhIjKlMnOpQrStUv';
+    const page = await client.signIn('external', 'guest@customer.test', { name: 'Stefania Nardu', link: token });
+    expect(new URL(page.url).pathname).to.equal(`/c/${token}`);
+    const me = await client.get('/api/me');
+    expect(me.body.kind).to.equal('external');
+    expect(me.body.externalUser).to.deep.include({ email: 'guest@customer.test', name: 'Stefania Nardu', provider: 'dev' });
+    // An external user is not an internal one.
+    expect((await client.get('/api/contexts')).status).to.equal(401);
+  });
+
+  it('never redirects to another site after sign-in', async () => {
+    const org = await makeOrg(server.database.db);
+    const user = await makeUser(server.database.db, org);
+    for (const returnTo of ['//evil.test/x', 'https://evil.test/', '/\\evil.test']) {
+      const client = new TestClient(server.url);
+      const page = await client.signIn('internal', user.email, { returnTo });
+      expect(new URL(page.url).origin, returnTo).to.equal(new URL(server.url).origin);
+      expect(new URL(page.url).pathname).to.equal('/app');
+    }
+  });
+
+  it('refuses a callback replayed in another browser, or twice', async () => {
+    const org = await makeOrg(server.database.db);
+    const user = await makeUser(server.database.db, org);
+    const victim = new TestClient(server.url);
+    const attacker = new TestClient(server.url);
+    // The attacker runs the flow up to the callback URL and hands it to the victim.
+    const start = await attacker.raw('GET', '/auth/dev/login?audience=internal');
+    const providerUrl = start.headers.get('location')!;
+    let res = await attacker.raw('GET', providerUrl);
+    let url = new URL(res.headers.get('location')!, providerUrl).href;
+    res = await attacker.raw('GET', url);
+    const html = await res.text();
+    const action = /action="([^"]*\/login)"/.exec(html)![1]!;
+    res = await attacker.raw('POST', new URL(action, url).href, {
+      body: new URLSearchParams({ email: user.email }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    while (res.status >= 300 && res.status < 400) {
+      url = new URL(res.headers.get('location')!, url).href;
+      if (url.includes('/auth/dev/callback')) break;
+      res = await attacker.raw('GET', url);
+    }
+    expect(url).to.include('/auth/dev/callback');
+    const replay = await victim.follow(url);
+    expect(replay.status).to.equal(400);
+    expect((await victim.get('/api/me')).body.kind).to.equal('anonymous');
+    // The state was used up: the attacker cannot use it either.
+    const again = await attacker.follow(url);
+    expect(again.status).to.equal(400);
+  });
+
+  it('refuses an unknown provider and a provider that is not configured', async () => {
+    const client = new TestClient(server.url);
+    expect((await client.get('/auth/google/login?audience=internal')).body.error.code).to.equal('provider_not_configured');
+    expect((await client.get('/auth/dev/login?audience=robots')).status).to.equal(400);
+    const providers = await client.get('/auth/providers?audience=external');
+    expect(providers.body.providers).to.deep.equal([{ id: 'dev', label: 'Provider di sviluppo' }]);
+  });
+
+  it('logs out, and refuses a cross-site logout', async () => {
+    const org = await makeOrg(server.database.db);
+    const user = await makeUser(server.database.db, org);
+    const client = new TestClient(server.url);
+    await client.signIn('internal', user.email);
+    const crossSite = await client.post('/auth/logout', undefined, { origin: 'https://evil.test' });
+    expect(crossSite.status).to.equal(403);
+    expect(crossSite.body.error.code).to.equal('csrf_failed');
+    expect((await client.get('/api/me')).body.kind).to.equal('internal');
+    expect((await client.post('/auth/logout')).status).to.equal(204);
+    expect((await client.get('/api/me')).body.kind).to.equal('anonymous');
+  });
+
+  it('keeps sessions in the database', async () => {
+    const org = await makeOrg(server.database.db);
+    const user = await makeUser(server.database.db, org);
+    const client = new TestClient(server.url);
+    await client.signIn('internal', user.email);
+    const rows = await server.database.db.select().from(schema.sessions);
+    expect(rows.some((r) => (r.data as { userId?: string }).userId === user.id)).to.equal(true);
+  });
+});

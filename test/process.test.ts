@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the server process', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'chatpro-proc-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('refuses to start in production with missing or wrong variables, naming each one', async () => {
+    const proc = run({ NODE_ENV: 'production', DATA_DIR: dataDir, PORT: 'not-a-port', DEV_IDP: 'true' });
+    const code = await proc.exit;
+    expect(code).to.equal(1);
+    for (const name of ['PORT', 'SESSION_SECRET', 'PUBLIC_URL', 'DEV_IDP']) expect(proc.output()).to.include(name);
+  });
+
+  it('starts on the embedded defaults with demo data, answers /healthz, and stops cleanly on SIGTERM', async () => {
+    const proc = run({ DATA_DIR: dataDir, PORT: '0' });
+    try {
+      await waitFor(() => /running at (http:\S+)/.test(proc.output()), 30_000);
+      const url = /running at (http:\S+)/.exec(proc.output())![1]!;
+      expect(proc.output()).to.include('piero.fanti@tweppy-demo.test');
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).to.equal(200);
+      expect(await health.json()).to.deep.equal({ status: 'ok', database: 'pglite' });
+      proc.child.kill('SIGTERM');
+      expect(await proc.exit).to.equal(0);
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+    // Data stays: a second start finds the demo organisation and does not seed again.
+    const again = run({ DATA_DIR: dataDir, PORT: '0' });
+    try {
+      await waitFor(() => /running at (http:\S+)/.test(again.output()), 30_000);
+      again.child.kill('SIGINT');
+      expect(await again.exit).to.equal(0);
+    } finally {
+      again.child.kill('SIGKILL');
+    }
+  });
+});
