@@ -69,10 +69,12 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
   let failure: unknown = null;
   const done = new Promise<void>((resolve, reject) => {
     parser.on('file', (_field, stream, info) => {
+      // Files are stored concurrently; answer them in the order they were sent.
+      const index = work.length;
       work.push(
         storeFile(db, stream, info, owner, limit).then(
           (row) => {
-            stored.push(row);
+            stored[index] = row;
           },
           (err: unknown) => {
             failure ??= err;
@@ -96,13 +98,13 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
   }
   await Promise.allSettled(work);
   if (failure) {
-    for (const row of stored) await db.delete(attachments).where(eq(attachments.id, row.id));
+    for (const row of stored) if (row) await db.delete(attachments).where(eq(attachments.id, row.id));
     if (!req.complete) req.unpipe(parser);
     req.resume();
     throw failure;
   }
   if (stored.length === 0) throw badRequest('No file in the upload');
-  return stored;
+  return stored.filter(Boolean);
 }
 
 async function storeFile(
