@@ -23,6 +23,9 @@ describeEngines('sign-in through the development identity provider', (engine) =>
     client.cookies.set('chatpro.sid', 's%3Aplanted.by-attacker');
     const page = await client.signIn('internal', user.email);
     expect(new URL(page.url).pathname).to.equal('/app');
+    const cookie = client.setCookieLines.find((l) => l.startsWith('chatpro.sid='))!;
+    expect(cookie).to.match(/HttpOnly/i).and.match(/SameSite=Lax/i);
+    expect(cookie).to.not.match(/Secure/i); // plain http in tests; https PUBLIC_URL makes it Secure
     expect(client.cookies.get('chatpro.sid')).to.not.equal('s%3Aplanted.by-attacker');
     const me = await client.get('/api/me');
     expect(me.body).to.deep.include({ kind: 'internal' });

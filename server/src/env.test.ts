@@ -52,3 +52,17 @@ describe('configuration (env.ts)', () => {
     expect(() => loadConfig({ APPLE_CLIENT_ID: 'a', APPLE_TEAM_ID: 't' })).to.throw(ConfigError, /APPLE_KEY_ID/);
   });
 });
+
+describe('Apple client secret', () => {
+  it('is an ES256 JWT from the team to Apple, signed with the team key', async () => {
+    const { generateKeyPair, exportPKCS8, jwtVerify } = await import('jose');
+    const { appleClientSecret } = await import('./auth/oidc.ts');
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const pem = await exportPKCS8(privateKey);
+    const jwt = await appleClientSecret({ teamId: 'TEAM123456', keyId: 'KEY1234567', privateKey: pem }, 'it.tweppy.chatpro', 'https://appleid.apple.com');
+    const { payload, protectedHeader } = await jwtVerify(jwt, publicKey, { issuer: 'TEAM123456', audience: 'https://appleid.apple.com' });
+    expect(protectedHeader).to.deep.equal({ alg: 'ES256', kid: 'KEY1234567' });
+    expect(payload.sub).to.equal('it.tweppy.chatpro');
+    expect(payload.exp! - payload.iat!).to.be.at.most(180 * 24 * 3600);
+  });
+});

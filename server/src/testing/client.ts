@@ -13,6 +13,8 @@ export interface TestResponse<T = unknown> {
 
 export class TestClient {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie line received, for checking cookie attributes. */
+  readonly setCookieLines: string[] = [];
 
   constructor(readonly baseUrl: string) {}
 
@@ -22,6 +24,7 @@ export class TestClient {
 
   private remember(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
+      this.setCookieLines.push(line);
       const [pair, ...attrs] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
