@@ -2,3 +2,4 @@ export * from './constants.ts';
 export * from './errors.ts';
 export * from './api.ts';
 export * from './i18n.ts';
+export * from './chat.ts';

@@ -14,6 +14,10 @@ import { DEV_PROVIDER_PATH } from './auth/devProvider.ts';
 import { contextRoutes } from './routes/contexts.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { meRoutes } from './routes/me.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { guestRoutes } from './routes/guest.ts';
+import type { ChatService } from './realtime/chatService.ts';
+import type { Hub } from './realtime/hub.ts';
 
 export interface AppDeps {
   database: Database;
@@ -24,6 +28,8 @@ export interface AppDeps {
   sessionMiddleware: RequestHandler;
   relyingParties: Map<string, RelyingParty>;
   devProvider: DevProvider | null;
+  chat: ChatService;
+  hub: Hub;
 }
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -64,6 +70,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(meRoutes(db));
   api.use(contextRoutes(db, { maxUploadBytes: deps.maxUploadBytes }));
   api.use(templateRoutes(db));
+  const chatDeps = { db, chat: deps.chat, hub: deps.hub, logger, publicUrl: deps.publicUrl, maxUploadBytes: deps.maxUploadBytes };
+  api.use(chatRoutes(chatDeps));
+  api.use(guestRoutes(chatDeps));
   api.use(apiNotFound);
   app.use('/api', api);
 

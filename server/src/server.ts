@@ -6,6 +6,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import session from 'express-session';
 import { Server as SocketServer } from 'socket.io';
+import { ChatService } from './realtime/chatService.ts';
+import { Hub, type ChatServer } from './realtime/hub.ts';
+import { registerSocketHandlers } from './realtime/socket.ts';
 import { createApp } from './app.ts';
 import { createDevProvider } from './auth/devProvider.ts';
 import { createDevRelyingParty, createRelyingParty, type RelyingParty } from './auth/oidc.ts';
@@ -21,7 +24,8 @@ export interface RunningServer {
   url: string;
   port: number;
   database: Database;
-  io: SocketServer;
+  io: ChatServer;
+  chat: ChatService;
   logger: Logger;
   seeded: boolean;
   close(): Promise<void>;
@@ -72,6 +76,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       maxAge: 14 * 24 * 3600 * 1000,
     },
   });
+  const io: ChatServer = new SocketServer(http, {
+    cors: { origin: new URL(url).origin, credentials: true },
+    serveClient: false,
+    maxHttpBufferSize: 1e6,
+  });
+  io.engine.use(sessionMiddleware);
+  const hub = new Hub(io);
+  const chat = new ChatService(database.db, hub, logger);
+  registerSocketHandlers(io, { db: database.db, chat, hub, logger });
+
   const app = createApp({
     database,
     logger,
@@ -81,15 +95,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     sessionMiddleware,
     relyingParties,
     devProvider,
+    chat,
+    hub,
   });
   handler = app;
-
-  const io = new SocketServer(http, {
-    cors: { origin: new URL(url).origin, credentials: true },
-    serveClient: false,
-    maxHttpBufferSize: 1e6,
-  });
-  io.engine.use(sessionMiddleware);
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -102,10 +111,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       force.unref();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       clearTimeout(force);
+      await chat.settle();
       await database.close();
     })();
     return closing;
   };
   logger.info({ url, database: database.kind }, 'ChatPro listening');
-  return { url, port, database, io, logger, seeded, close };
+  return { url, port, database, io, chat, logger, seeded, close };
 }

@@ -238,6 +238,8 @@ export const groupMembers = pgTable(
       .references(() => groups.id, { onDelete: 'cascade' }),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
     externalUserId: uuid('external_user_id').references(() => externalUsers.id, { onDelete: 'cascade' }),
+    /** For an external member: the link they came through, whose expiry decides if they may write. */
+    linkId: uuid('link_id').references(() => chatLinks.id, { onDelete: 'set null' }),
     /** Last sequence number this member has read (read state). */
     lastReadSeq: integer('last_read_seq').notNull().default(0),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
@@ -248,6 +250,21 @@ export const groupMembers = pgTable(
     index('group_members_external_idx').on(t.externalUserId),
     check('group_members_one_member', sql`(${t.userId} is null) <> (${t.externalUserId} is null)`),
   ],
+);
+
+/** First sign-in of an external user through a link ("notifica accesso"). */
+export const linkAccesses = pgTable(
+  'link_accesses',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => chatLinks.id, { onDelete: 'cascade' }),
+    externalUserId: uuid('external_user_id')
+      .notNull()
+      .references(() => externalUsers.id, { onDelete: 'cascade' }),
+    firstAt: timestamp('first_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.externalUserId] })],
 );
 
 export const messages = pgTable(
@@ -269,6 +286,7 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex('messages_group_seq_key').on(t.groupId, t.seq),
     uniqueIndex('messages_group_client_key').on(t.groupId, t.clientId),
+    index('messages_group_created_idx').on(t.groupId, t.createdAt),
   ],
 );
 
@@ -287,6 +305,8 @@ export const attachments = pgTable(
     contentType: text('content_type').notNull(),
     size: bigint('size', { mode: 'number' }).notNull().default(0),
     sha256: text('sha256'),
+    /** Order among the files of one message or upload. */
+    position: integer('position').notNull().default(0),
     /** False while the bytes are still streaming in; incomplete uploads are never served. */
     complete: boolean('complete').notNull().default(false),
     uploadedByUserId: uuid('uploaded_by_user_id').references(() => users.id, { onDelete: 'set null' }),

@@ -55,3 +55,22 @@ export async function currentExternal(db: Db, req: Request): Promise<ExternalAct
     .where(eq(externalUsers.id, id));
   return row ? { kind: 'external', ...row } : null;
 }
+
+/** The actor of a session: internal when both are present (an internal user testing a link). */
+export async function loadActor(db: Db, ids: { userId?: string | undefined; externalUserId?: string | undefined }): Promise<InternalActor | ExternalActor | null> {
+  if (ids.userId) {
+    const [row] = await db
+      .select({ id: users.id, orgId: users.orgId, email: users.email, name: users.name })
+      .from(users)
+      .where(eq(users.id, ids.userId));
+    if (row) return { kind: 'internal', ...row };
+  }
+  if (ids.externalUserId) {
+    const [row] = await db
+      .select({ id: externalUsers.id, email: externalUsers.email, name: externalUsers.name, provider: externalUsers.provider })
+      .from(externalUsers)
+      .where(eq(externalUsers.id, ids.externalUserId));
+    if (row) return { kind: 'external', ...row };
+  }
+  return null;
+}

@@ -9,7 +9,8 @@ import { notFound } from '../http/errors.ts';
 import { parse } from '../http/validate.ts';
 import { authorizeContext } from '../policies/contextPolicy.ts';
 import { presentAttachment } from '../presenters/index.ts';
-import { attachmentStream, contentDisposition, receiveUploads } from '../services/attachments.ts';
+import { receiveUploads } from '../services/attachments.ts';
+import { sendFile } from './files.ts';
 import { addViewer, createContext, listContexts, readContext, removeViewer, updateContext } from '../services/contexts.ts';
 
 export function contextRoutes(db: Db, opts: { maxUploadBytes: number }): Router {
@@ -72,19 +73,12 @@ export function contextRoutes(db: Db, opts: { maxUploadBytes: number }): Router 
       .select()
       .from(attachments)
       .where(and(eq(attachments.id, id), eq(attachments.complete, true)));
-    if (!file || file.orgId !== actor.orgId || !file.contextId) throw notFound('Attachment');
-    await authorizeContext(db, actor, file.contextId);
-    res.set({
-      'Content-Type': file.contentType,
-      'Content-Length': String(file.size),
-      'Content-Disposition': contentDisposition(file.fileName),
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'private, no-store',
-    });
-    attachmentStream(db, file.id)
-      .on('error', (err) => res.destroy(err))
-      .pipe(res);
+    if (!file || file.orgId !== actor.orgId) throw notFound('Attachment');
+    // A file not yet sent belongs to its uploader alone; any other to the viewers of its context.
+    if (!file.contextId) {
+      if (file.uploadedByUserId !== actor.id) throw notFound('Attachment');
+    } else await authorizeContext(db, actor, file.contextId);
+    sendFile(res, db, file);
   });
 
   return router;

@@ -72,7 +72,7 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
       // Files are stored concurrently; answer them in the order they were sent.
       const index = work.length;
       work.push(
-        storeFile(db, stream, info, owner, limit).then(
+        storeFile(db, stream, info, owner, limit, index).then(
           (row) => {
             stored[index] = row;
           },
@@ -113,6 +113,7 @@ async function storeFile(
   info: busboy.FileInfo,
   owner: UploadOwner,
   limit: number,
+  position: number,
 ): Promise<AttachmentRow> {
   const contentType = MIME.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
   const [row] = await db
@@ -125,6 +126,7 @@ async function storeFile(
       uploadedByExternalId: owner.uploadedByExternalId ?? null,
       fileName: safeFileName(info.filename ?? 'file'),
       contentType,
+      position,
     })
     .returning();
   const hash = createHash('sha256');

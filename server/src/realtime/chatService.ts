@@ -1,0 +1,98 @@
+/**
+ * The chat's use cases, shared by HTTP routes and socket handlers: send (storing before
+ * acknowledging or broadcasting), join with resume, guest views.
+ */
+import type { MessageDto, MessageSend } from '@chatpro/common';
+import type { Db } from '../db/index.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+import { assertCanWrite, authorizeGroup, linkClosed, type ChatActor, type GroupAccess } from '../policies/groupPolicy.ts';
+import { isLinkActive } from '../presenters/chat.ts';
+import { findGuestGroup, openGuestGroup, readGroup, storeMessage, touchContext, type Author } from '../services/chat.ts';
+import { findLinkByToken } from '../services/links.ts';
+import { notifyExternalMessage } from '../services/notifications.ts';
+import type { Hub } from './hub.ts';
+
+export class ChatService {
+  /** Work after an acknowledgement (notifications, activity); awaited on shutdown and in tests. */
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly hub: Hub,
+    private readonly logger: Logger,
+  ) {}
+
+  async access(actor: ChatActor, groupId: string, cache?: Map<string, GroupAccess>): Promise<GroupAccess> {
+    const cached = cache?.get(groupId);
+    if (cached) return cached;
+    const access = await authorizeGroup(this.db, actor, groupId);
+    cache?.set(groupId, access);
+    return access;
+  }
+
+  async linkForGuest(token: string) {
+    const link = await findLinkByToken(this.db, token);
+    if (!link) throw new AppError(404, 'link_not_found', 'Link non valido');
+    return link;
+  }
+
+  async send(actor: ChatActor, input: MessageSend, cache?: Map<string, GroupAccess>): Promise<MessageDto> {
+    const author: Author = { kind: actor.kind, id: actor.id, name: actor.name };
+    if (input.linkToken) {
+      if (actor.kind !== 'external') throw new AppError(400, 'validation_failed', 'Internal users write to a group, not to a link');
+      const link = await this.linkForGuest(input.linkToken);
+      if (!isLinkActive(link)) throw linkClosed();
+      const existing = await findGuestGroup(this.db, link.id, actor.id);
+      if (!existing) {
+        // First message through the link: the group (and, for a template, the note) and the
+        // message are made in one transaction.
+        const { opened, stored } = await this.db.transaction(async (tx) => {
+          const opened = await openGuestGroup(tx, link, actor);
+          const stored = await storeMessage(this.db, { group: opened.group, author, clientId: input.clientId, body: input.body, attachmentIds: input.attachmentIds }, tx);
+          return { opened, stored };
+        });
+        if (opened.created) this.hub.group(await readGroup(this.db, opened.group.id));
+        this.after(stored.message, stored.contextId, stored.created);
+        return stored.message;
+      }
+      input = { ...input, groupId: existing.id, linkToken: undefined };
+    }
+    const access = await this.access(actor, input.groupId!, cache);
+    assertCanWrite(access);
+    const stored = await storeMessage(this.db, {
+      group: access.group,
+      author,
+      clientId: input.clientId,
+      body: input.body,
+      attachmentIds: input.attachmentIds,
+    });
+    this.after(stored.message, stored.contextId, stored.created);
+    return stored.message;
+  }
+
+  /** Broadcast at once; notifications and the context's activity follow without holding the ack. */
+  private after(message: MessageDto, contextId: string, created: boolean): void {
+    if (!created) return;
+    this.hub.message(message);
+    const work = (async () => {
+      await touchContext(this.db, contextId);
+      if (message.author.kind === 'external') {
+        for (const { userId, notification } of await notifyExternalMessage(this.db, message, contextId)) this.hub.notify(userId, notification);
+      }
+    })()
+      .catch((err: unknown) => this.logger.error({ err, messageId: message.id }, 'after-send work failed'))
+      .finally(() => this.pending.delete(work));
+    this.pending.add(work);
+  }
+
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  async guestGroupId(actor: ChatActor, token: string): Promise<string | null> {
+    if (actor.kind !== 'external') throw notFound('Group');
+    const link = await this.linkForGuest(token);
+    return (await findGuestGroup(this.db, link.id, actor.id))?.id ?? null;
+  }
+}

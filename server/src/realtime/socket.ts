@@ -1,0 +1,114 @@
+/**
+ * Socket events, one handler each. Every payload is checked with its schema from `common`; a bad
+ * one gets an error ack and the connection keeps working.
+ */
+import { ChatJoin, MessageSend, MessagesSince, ReadUpTo, Typing, type ErrorAck } from '@chatpro/common';
+import type { IncomingMessage } from 'node:http';
+import type { Session, SessionData } from 'express-session';
+import type { z } from 'zod';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+import { loadActor } from '../http/auth.ts';
+import type { ChatActor } from '../policies/groupPolicy.ts';
+import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
+import type { ChatService } from './chatService.ts';
+import { rooms, type ChatServer, type Hub } from './hub.ts';
+
+type SessionRequest = IncomingMessage & { session?: Session & Partial<SessionData> };
+type AnyAck = (res: unknown) => void;
+
+export const SOCKET_ERRORS = { unauthenticated: 'unauthenticated' } as const;
+
+function errorAck(err: unknown, logger: Logger): ErrorAck {
+  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+  logger.error({ err }, 'socket handler failed');
+  return { ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side' } };
+}
+
+export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: ChatService; hub: Hub; logger: Logger }): void {
+  const { db, chat, logger } = deps;
+
+  io.use((socket, next) => {
+    const session = (socket.request as SessionRequest).session;
+    // One browser may hold both identities (an internal user trying a link): the page says which it speaks as.
+    const as = (socket.handshake.auth as { as?: unknown } | undefined)?.as;
+    socket.data.internalUserId = as === 'external' ? undefined : session?.userId;
+    socket.data.externalUserId = as === 'internal' ? undefined : session?.externalUserId;
+    if (!socket.data.internalUserId && !socket.data.externalUserId) return next(new Error(SOCKET_ERRORS.unauthenticated));
+    socket.data.access = new Map();
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    const actorPromise: Promise<ChatActor | null> = loadActor(db, {
+      userId: socket.data.internalUserId,
+      externalUserId: socket.data.externalUserId,
+    });
+    void actorPromise.then((actor) => {
+      if (!actor) return socket.disconnect(true);
+      void socket.join(actor.kind === 'internal' ? rooms.user(actor.id) : rooms.ext(actor.id));
+    });
+
+    /** Validates, runs, and answers through the ack; never lets an error escape. */
+    function on<S extends z.ZodType>(event: string, schema: S, handler: (actor: ChatActor, payload: z.output<S>) => Promise<unknown>) {
+      socket.on(event as 'typing', (raw: unknown, maybeAck?: unknown) => {
+        const ack: AnyAck = typeof maybeAck === 'function' ? (maybeAck as AnyAck) : () => {};
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          ack({ ok: false, error: { code: 'validation_failed', message: `Invalid ${event}: ${issue ? `${issue.path.join('.') || '(payload)'} ${issue.message}` : ''}` } });
+          return;
+        }
+        void (async () => {
+          try {
+            const actor = await actorPromise;
+            if (!actor) throw new AppError(401, 'unauthenticated', 'Sign in first');
+            ack({ ok: true, ...((await handler(actor, parsed.data)) as object) });
+          } catch (err) {
+            ack(errorAck(err, logger));
+          }
+        })();
+      });
+    }
+
+    on('chat:join', ChatJoin, async (actor, p) => {
+      let groupId = p.groupId ?? null;
+      if (p.linkToken) {
+        if (actor.kind !== 'external') throw new AppError(400, 'validation_failed', 'Internal users open a group, not a link');
+        const link = await chat.linkForGuest(p.linkToken);
+        groupId = (await findGuestGroup(db, link.id, actor.id))?.id ?? null;
+        if (!groupId) return { group: null, messages: [], hasMore: false };
+      }
+      const access = await chat.access(actor, groupId!, socket.data.access);
+      await socket.join(rooms.group(access.group.id));
+      if (actor.kind === 'internal') await socket.join(rooms.context(access.group.contextId));
+      const page = await messagesSince(db, access.group.id, p.sinceSeq, 200);
+      return { group: await readGroup(db, access.group.id), ...page };
+    });
+
+    on('messages:since', MessagesSince, async (actor, p) => {
+      const access = await chat.access(actor, p.groupId, socket.data.access);
+      return messagesSince(db, access.group.id, p.sinceSeq, p.limit);
+    });
+
+    on('message:send', MessageSend, async (actor, p) => ({ message: await chat.send(actor, p, socket.data.access) }));
+
+    on('typing', Typing, async (actor, p) => {
+      const access = await chat.access(actor, p.groupId, socket.data.access);
+      socket.to(rooms.group(access.group.id)).emit('typing', {
+        groupId: access.group.id,
+        author: { kind: actor.kind, id: actor.id, name: actor.name },
+        typing: p.typing,
+      });
+      return {};
+    });
+
+    on('read', ReadUpTo, async (actor, p) => {
+      const access = await chat.access(actor, p.groupId, socket.data.access);
+      const seq = await markRead(db, access.group.id, actor, p.seq);
+      if (seq !== null) io.to(rooms.group(access.group.id)).emit('read', { groupId: access.group.id, memberId: actor.id, kind: actor.kind, seq });
+      return { seq };
+    });
+  });
+}

@@ -1,0 +1,307 @@
+/**
+ * Groups and messages. The send path is one insert that takes the group's next sequence number
+ * in the same transaction (a row lock on that group only); reads walk the (group, seq) index.
+ */
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { AuthorDto, GroupDto, MemberDto, MessageDto } from '@chatpro/common';
+import type { Db, Tx } from '../db/index.ts';
+import {
+  attachments,
+  chatLinkNotify,
+  contexts,
+  contextViewers,
+  externalUsers,
+  groupMembers,
+  groups,
+  messages,
+  noteTemplates,
+  users,
+} from '../db/schema.ts';
+import { AppError, badRequest, notFound } from '../http/errors.ts';
+import { presentGroup, presentMessage, type GroupRow, type LinkRow } from '../presenters/chat.ts';
+
+export interface Author {
+  kind: 'internal' | 'external' | 'system';
+  id: string | null;
+  name: string;
+}
+
+export const authorDto = (a: Author): AuthorDto => ({ kind: a.kind, id: a.id, name: a.name });
+
+/** The public discussion of a context, made on first use. */
+export async function ensurePublicGroup(db: Db | Tx, contextId: string): Promise<GroupRow> {
+  const [existing] = await db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.contextId, contextId), eq(groups.kind, 'public')));
+  if (existing) return existing;
+  await db.insert(groups).values({ contextId, kind: 'public', name: '' }).onConflictDoNothing();
+  const [row] = await db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.contextId, contextId), eq(groups.kind, 'public')));
+  return row!;
+}
+
+export async function groupMembersOf(db: Db | Tx, groupIds: string[]): Promise<Map<string, MemberDto[]>> {
+  const result = new Map<string, MemberDto[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return result;
+  const rows = await db
+    .select({
+      groupId: groupMembers.groupId,
+      lastReadSeq: groupMembers.lastReadSeq,
+      userId: users.id,
+      userName: users.name,
+      userEmail: users.email,
+      extId: externalUsers.id,
+      extName: externalUsers.name,
+      extEmail: externalUsers.email,
+    })
+    .from(groupMembers)
+    .leftJoin(users, eq(users.id, groupMembers.userId))
+    .leftJoin(externalUsers, eq(externalUsers.id, groupMembers.externalUserId))
+    .where(inArray(groupMembers.groupId, groupIds))
+    .orderBy(asc(groupMembers.joinedAt));
+  for (const r of rows) {
+    const member: MemberDto | null = r.userId
+      ? { kind: 'internal', id: r.userId, name: r.userName!, email: r.userEmail!, lastReadSeq: r.lastReadSeq }
+      : r.extId
+        ? { kind: 'external', id: r.extId, name: r.extName!, email: r.extEmail!, lastReadSeq: r.lastReadSeq }
+        : null;
+    if (member) result.get(r.groupId)!.push(member);
+  }
+  return result;
+}
+
+export async function readGroup(db: Db | Tx, groupId: string): Promise<GroupDto> {
+  const [g] = await db.select().from(groups).where(eq(groups.id, groupId));
+  if (!g) throw notFound('Group');
+  const members = await groupMembersOf(db, [g.id]);
+  return presentGroup(g, members.get(g.id)!);
+}
+
+/** Every live group of a context: the public discussion first, then the others, oldest first. */
+export async function listGroups(db: Db, contextId: string): Promise<GroupDto[]> {
+  await ensurePublicGroup(db, contextId);
+  const rows = await db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.contextId, contextId), isNull(groups.mergedInto)))
+    .orderBy(sql`${groups.kind} = 'public' desc`, asc(groups.createdAt));
+  const members = await groupMembersOf(
+    db,
+    rows.map((g) => g.id),
+  );
+  return rows.map((g) => presentGroup(g, members.get(g.id)!));
+}
+
+/** The internal users a link notifies: its list, or every viewer of the context when empty. */
+export async function notifiedUsers(db: Db | Tx, link: LinkRow, contextId: string): Promise<string[]> {
+  const listed = await db.select({ userId: chatLinkNotify.userId }).from(chatLinkNotify).where(eq(chatLinkNotify.linkId, link.id));
+  if (listed.length > 0) return listed.map((r) => r.userId);
+  const viewers = await db.select({ userId: contextViewers.userId }).from(contextViewers).where(eq(contextViewers.contextId, contextId));
+  return viewers.map((r) => r.userId);
+}
+
+/** The live group a guest writes in through a link, if they have written before. */
+export async function findGuestGroup(db: Db | Tx, linkId: string, externalUserId: string): Promise<GroupRow | null> {
+  const [row] = await db
+    .select({ group: groups })
+    .from(groupMembers)
+    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+    .where(and(eq(groupMembers.externalUserId, externalUserId), eq(groupMembers.linkId, linkId), isNull(groups.mergedInto)))
+    .limit(1);
+  return row?.group ?? null;
+}
+
+export interface OpenedGroup {
+  group: GroupRow;
+  created: boolean;
+  /** Set when a template link made a new note for this guest. */
+  createdContextId: string | null;
+  internalMemberIds: string[];
+}
+
+/**
+ * The guest's group for a link, made on their first message: in the link's context, or in a
+ * new note made from the link's template. Members: the link's notify list (or all viewers) and
+ * the guest. Serialized per (link, guest) so that two first messages make one group.
+ */
+export async function openGuestGroup(tx: Tx, link: LinkRow, guest: { id: string; name: string }): Promise<OpenedGroup> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${link.id}:${guest.id}`}, 0))`);
+  const existing = await findGuestGroup(tx, link.id, guest.id);
+  if (existing) return { group: existing, created: false, createdContextId: null, internalMemberIds: [] };
+  let contextId = link.contextId;
+  let createdContextId: string | null = null;
+  let internal: string[];
+  if (!contextId) {
+    const [template] = await tx.select().from(noteTemplates).where(eq(noteTemplates.id, link.templateId!));
+    if (!template) throw notFound('Template');
+    const participants = (await tx.select({ userId: chatLinkNotify.userId }).from(chatLinkNotify).where(eq(chatLinkNotify.linkId, link.id))).map(
+      (r) => r.userId,
+    );
+    // A configuration without participants reaches whoever made it, else the whole organisation.
+    internal = participants.length > 0 ? participants : link.createdBy ? [link.createdBy] : (await tx.select({ id: users.id }).from(users).where(eq(users.orgId, link.orgId))).map((u) => u.id);
+    const [note] = await tx
+      .insert(contexts)
+      .values({
+        orgId: link.orgId,
+        kind: 'note',
+        subject: template.subject,
+        bodyHtml: template.bodyHtml,
+        templateId: template.id,
+        createdBy: null,
+      })
+      .returning({ id: contexts.id });
+    contextId = note!.id;
+    createdContextId = contextId;
+    if (internal.length > 0) await tx.insert(contextViewers).values(internal.map((userId) => ({ contextId: contextId!, userId })));
+  } else {
+    internal = await notifiedUsers(tx, link, contextId);
+  }
+  const [group] = await tx.insert(groups).values({ contextId, kind: 'external', name: guest.name, linkId: link.id }).returning();
+  await tx.insert(groupMembers).values([
+    ...internal.map((userId) => ({ groupId: group!.id, userId })),
+    { groupId: group!.id, externalUserId: guest.id, linkId: link.id },
+  ]);
+  return { group: group!, created: true, createdContextId, internalMemberIds: internal };
+}
+
+export interface StoredMessage {
+  message: MessageDto;
+  /** False when the client id had been used already: the earlier message is answered. */
+  created: boolean;
+  contextId: string;
+}
+
+async function existingByClientId(db: Db | Tx, groupId: string, clientId: string, author: Author): Promise<MessageDto | null> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.groupId, groupId), eq(messages.clientId, clientId)));
+  if (!row) return null;
+  const sameAuthor =
+    row.authorKind === author.kind && (author.kind === 'internal' ? row.authorUserId === author.id : row.authorExternalId === author.id);
+  if (!sameAuthor) throw new AppError(409, 'conflict', 'This client id was used by someone else');
+  const files = await db.select().from(attachments).where(eq(attachments.messageId, row.id)).orderBy(asc(attachments.position), asc(attachments.createdAt));
+  return presentMessage(row, authorDto(author), files);
+}
+
+/**
+ * Stores a message: next sequence number and insert in one transaction, attachments claimed by
+ * their uploader. A client id seen before answers the stored message instead of a duplicate.
+ */
+export async function storeMessage(
+  db: Db,
+  input: { group: Pick<GroupRow, 'id' | 'contextId'>; author: Author; clientId: string; body: string; attachmentIds: string[] },
+  tx?: Tx,
+): Promise<StoredMessage> {
+  const { group, author, clientId } = input;
+  const body = input.body.trim();
+  const run = async (t: Tx): Promise<StoredMessage> => {
+    const earlier = await existingByClientId(t, group.id, clientId, author);
+    if (earlier) return { message: earlier, created: false, contextId: group.contextId };
+    const [seqRow] = await t
+      .update(groups)
+      .set({ lastSeq: sql`${groups.lastSeq} + 1` })
+      .where(and(eq(groups.id, group.id), isNull(groups.mergedInto)))
+      .returning({ seq: groups.lastSeq });
+    if (!seqRow) throw new AppError(409, 'conflict', 'This group was merged into another one; reload the conversation');
+    const [row] = await t
+      .insert(messages)
+      .values({
+        groupId: group.id,
+        seq: seqRow.seq,
+        clientId,
+        authorKind: author.kind,
+        authorUserId: author.kind === 'internal' ? author.id : null,
+        authorExternalId: author.kind === 'external' ? author.id : null,
+        body,
+      })
+      .returning();
+    let files: (typeof attachments.$inferSelect)[] = [];
+    if (input.attachmentIds.length > 0) {
+      const uploader = author.kind === 'internal' ? eq(attachments.uploadedByUserId, author.id!) : eq(attachments.uploadedByExternalId, author.id!);
+      files = await t
+        .update(attachments)
+        .set({ messageId: row!.id, contextId: group.contextId })
+        .where(and(inArray(attachments.id, input.attachmentIds), isNull(attachments.messageId), eq(attachments.complete, true), uploader))
+        .returning();
+      if (files.length !== new Set(input.attachmentIds).size) throw badRequest('Some attachments are unknown, not yours, or already sent');
+      // Keep the order the sender listed them in.
+      files.sort((a, b) => input.attachmentIds.indexOf(a.id) - input.attachmentIds.indexOf(b.id));
+      for (const [position, f] of files.entries()) {
+        if (f.position !== position) await t.update(attachments).set({ position }).where(eq(attachments.id, f.id));
+        f.position = position;
+      }
+    }
+    return { message: presentMessage(row!, authorDto(author), files), created: true, contextId: group.contextId };
+  };
+  if (tx) return run(tx);
+  try {
+    return await db.transaction(run);
+  } catch (err) {
+    // Two sends of one client id at once: the loser of the unique index answers the winner's message.
+    if ((err as { code?: string; cause?: { code?: string } })?.code === '23505' || (err as { cause?: { code?: string } })?.cause?.code === '23505') {
+      const earlier = await existingByClientId(db, group.id, clientId, author);
+      if (earlier) return { message: earlier, created: false, contextId: group.contextId };
+    }
+    throw err;
+  }
+}
+
+/** Messages after `sinceSeq`, in order, at most `limit`; `hasMore` says there are others after. */
+export async function messagesSince(db: Db | Tx, groupId: string, sinceSeq: number, limit: number): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+  const rows = await db
+    .select({
+      m: messages,
+      userName: users.name,
+      extName: externalUsers.name,
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.authorUserId))
+    .leftJoin(externalUsers, eq(externalUsers.id, messages.authorExternalId))
+    .where(and(eq(messages.groupId, groupId), gt(messages.seq, sinceSeq)))
+    .orderBy(asc(messages.seq))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const ids = page.map((r) => r.m.id);
+  const files = ids.length
+    ? await db
+        .select()
+        .from(attachments)
+        .where(and(inArray(attachments.messageId, ids), eq(attachments.complete, true)))
+        .orderBy(asc(attachments.position), asc(attachments.createdAt))
+    : [];
+  const byMessage = new Map<string, (typeof attachments.$inferSelect)[]>();
+  for (const f of files) byMessage.set(f.messageId!, [...(byMessage.get(f.messageId!) ?? []), f]);
+  return {
+    messages: page.map((r) =>
+      presentMessage(
+        r.m,
+        {
+          kind: r.m.authorKind,
+          id: r.m.authorUserId ?? r.m.authorExternalId,
+          name: r.m.authorKind === 'system' ? 'ChatPro' : (r.userName ?? r.extName ?? '—'),
+        },
+        byMessage.get(r.m.id) ?? [],
+      ),
+    ),
+    hasMore: rows.length > limit,
+  };
+}
+
+/** Records how far a member has read; never moves backwards. */
+export async function markRead(db: Db, groupId: string, member: { kind: 'internal' | 'external'; id: string }, seq: number): Promise<number | null> {
+  const who = member.kind === 'internal' ? eq(groupMembers.userId, member.id) : eq(groupMembers.externalUserId, member.id);
+  const [row] = await db
+    .update(groupMembers)
+    .set({ lastReadSeq: sql`greatest(${groupMembers.lastReadSeq}, least(${seq}, (select ${groups.lastSeq} from ${groups} where ${groups.id} = ${groupId})))` })
+    .where(and(eq(groupMembers.groupId, groupId), who))
+    .returning({ lastReadSeq: groupMembers.lastReadSeq });
+  return row?.lastReadSeq ?? null;
+}
+
+export async function touchContext(db: Db, contextId: string): Promise<void> {
+  await db.update(contexts).set({ lastActivityAt: new Date() }).where(eq(contexts.id, contextId));
+}

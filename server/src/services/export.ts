@@ -1,0 +1,85 @@
+/**
+ * Export of a conversation as a .zip, streamed: chat.txt (one line per message), the context
+ * body when it may be shown, and every attachment under attachments/ with a safe, unique name.
+ */
+import { PassThrough, type Writable } from 'node:stream';
+import archiver from 'archiver';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { attachmentStream, safeFileName } from './attachments.ts';
+import { messagesSince } from './chat.ts';
+import { formatDateTime } from './time.ts';
+
+const PAGE = 500;
+
+/** "name.pdf", "name (2).pdf", … */
+export function uniqueName(name: string, taken: Set<string>): string {
+  const safe = safeFileName(name);
+  let candidate = safe;
+  const dot = safe.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [safe.slice(0, dot), safe.slice(dot)] : [safe, ''];
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${stem} (${n})${ext}`;
+  taken.add(candidate.toLowerCase());
+  return candidate;
+}
+
+export function exportFileName(subject: string, at = new Date()): string {
+  const slug =
+    subject
+      .normalize('NFKD')
+      .replace(/[^\w\s-]/g, '')
+      .trim()
+      .replace(/\s+/g, '-')
+      .slice(0, 60) || 'chat';
+  return `chatpro-${slug}-${at.toISOString().slice(0, 10)}.zip`;
+}
+
+async function write(stream: PassThrough, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+}
+
+export async function streamExport(
+  db: Db,
+  out: Writable,
+  opts: { groupId: string; subject: string; bodyHtml: string | null; bodyFiles?: { id: string; fileName: string }[]; logger: Logger },
+): Promise<void> {
+  const zip = archiver('zip', { zlib: { level: 6 } });
+  const done = new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    out.on('error', reject);
+    out.on('close', resolve);
+    out.on('finish', resolve);
+  });
+  zip.on('warning', (err) => opts.logger.warn({ err }, 'export warning'));
+  zip.pipe(out);
+  const chat = new PassThrough();
+  zip.append(chat, { name: 'chat.txt' });
+  await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(new Date())}\n\n`);
+  const files: { id: string; name: string }[] = [];
+  const taken = new Set<string>();
+  for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken) });
+  for (let since = 0; ; ) {
+    const page = await messagesSince(db, opts.groupId, since, PAGE);
+    for (const m of page.messages) {
+      const names = m.attachments.map((a) => {
+        const name = uniqueName(a.fileName, taken);
+        files.push({ id: a.id, name });
+        return name;
+      });
+      const text = m.body.replace(/\r\n?/g, '\n').replace(/\n/g, '\n    ');
+      let line = `[${formatDateTime(new Date(m.createdAt))}] ${m.author.name}: ${text}`;
+      if (names.length) line += `${text ? ' ' : ''}[allegati: ${names.map((n) => `attachments/${n}`).join(', ')}]`;
+      await write(chat, `${line}\n`);
+    }
+    if (!page.hasMore || page.messages.length === 0) break;
+    since = page.messages.at(-1)!.seq;
+  }
+  chat.end();
+  if (opts.bodyHtml !== null) {
+    zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
+  }
+  // Attachments are read from the database one after the other, as archiver asks for them.
+  for (const f of files) zip.append(attachmentStream(db, f.id), { name: `attachments/${f.name}` });
+  await zip.finalize();
+  await done;
+}

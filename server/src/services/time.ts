@@ -1,0 +1,48 @@
+/** Dates as users in the organisation's zone see them (Europe/Rome by default). */
+export const ORG_TIME_ZONE = 'Europe/Rome';
+
+/** Offset in minutes of `zone` from UTC at instant `at`. */
+function offsetMinutes(at: Date, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - at.getTime()) / 60000);
+}
+
+/** The instant a calendar day (YYYY-MM-DD) starts in `zone`. */
+export function startOfDay(day: string, zone = ORG_TIME_ZONE): Date {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const guess = new Date(Date.UTC(y, m - 1, d));
+  const first = new Date(guess.getTime() - offsetMinutes(guess, zone) * 60000);
+  // Around a DST change the offset at the guess and at the answer can differ: settle once more.
+  return new Date(guess.getTime() - offsetMinutes(first, zone) * 60000);
+}
+
+/** "Scadenza" input: a day closes the link when that day starts; an instant is taken as is. */
+export function expiryFromInput(value: string, zone = ORG_TIME_ZONE): Date {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDay(value, zone) : new Date(value);
+}
+
+export function formatDate(at: Date, locale = 'it-IT', zone = ORG_TIME_ZONE): string {
+  return new Intl.DateTimeFormat(locale, { timeZone: zone, day: '2-digit', month: '2-digit', year: 'numeric' }).format(at);
+}
+
+export function formatDateTime(at: Date, locale = 'it-IT', zone = ORG_TIME_ZONE): string {
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: zone,
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}
