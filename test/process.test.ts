@@ -52,7 +52,7 @@ describe('the server process', () => {
       expect(health.status).to.equal(200);
       expect(await health.json()).to.deep.equal({ status: 'ok', database: 'pglite' });
       proc.child.kill('SIGTERM');
-      expect(await proc.exit).to.equal(0);
+      expect(await proc.exit, proc.output()).to.equal(0);
     } finally {
       proc.child.kill('SIGKILL');
     }
@@ -61,7 +61,7 @@ describe('the server process', () => {
     try {
       await waitFor(() => /running at (http:\S+)/.test(again.output()), 30_000);
       again.child.kill('SIGINT');
-      expect(await again.exit).to.equal(0);
+      expect(await again.exit, again.output()).to.equal(0);
     } finally {
       again.child.kill('SIGKILL');
     }

@@ -16,7 +16,22 @@ export class TestClient {
   /** Every Set-Cookie line received, for checking cookie attributes. */
   readonly setCookieLines: string[] = [];
 
-  constructor(readonly baseUrl: string) {}
+  /** The Origin sent on state-changing requests: the server's public origin, as in a browser. */
+  readonly origin: string;
+
+  constructor(
+    readonly baseUrl: string,
+    opts: { origin?: string } = {},
+  ) {
+    this.origin = opts.origin ?? new URL(baseUrl).origin;
+  }
+
+  /** The same signed-in client reaching the server at another address (e.g. around a proxy). */
+  via(baseUrl: string): TestClient {
+    const other = new TestClient(baseUrl, { origin: this.origin });
+    for (const [k, v] of this.cookies) other.cookies.set(k, v);
+    return other;
+  }
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -45,7 +60,7 @@ export class TestClient {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookies.size && url.origin === new URL(this.baseUrl).origin) headers.cookie = this.cookieHeader();
-    if (!['GET', 'HEAD'].includes(method) && !('origin' in headers)) headers.origin = new URL(this.baseUrl).origin;
+    if (!['GET', 'HEAD'].includes(method) && !('origin' in headers)) headers.origin = this.origin;
     const res = await fetch(url, { method, headers, body: init.body ?? null, redirect: 'manual' });
     this.remember(res.headers);
     return res;
