@@ -6,7 +6,7 @@
  * add-on's OAuth client id as audience.
  */
 import type { Request } from 'express';
-import { OAuth2Client, type TokenPayload } from 'google-auth-library';
+import type { OAuth2Client, TokenPayload } from 'google-auth-library';
 
 export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
 export const DEFAULT_GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
@@ -41,7 +41,8 @@ interface CachedCerts {
 const MIN_REFETCH_MS = 30_000;
 
 export class GoogleIdTokenVerifier {
-  private readonly client = new OAuth2Client();
+  /** Loaded on first use: the server starts without paying for Google's libraries when the add-on is idle. */
+  private client: Promise<OAuth2Client> | null = null;
   private cached: CachedCerts | null = null;
   private loading: Promise<CachedCerts> | null = null;
 
@@ -80,8 +81,10 @@ export class GoogleIdTokenVerifier {
       throw new AddonAuthError('malformed token');
     }
     const certs = await this.certs(kid);
+    this.client ??= import('google-auth-library').then((m) => new m.OAuth2Client());
+    const client = await this.client;
     try {
-      const ticket = await this.client.verifySignedJwtWithCertsAsync(token, certs, audience, GOOGLE_ISSUERS);
+      const ticket = await client.verifySignedJwtWithCertsAsync(token, certs, audience, GOOGLE_ISSUERS);
       const payload = ticket.getPayload();
       if (!payload) throw new Error('no payload');
       return payload;

@@ -3,7 +3,7 @@
  * per-message access token Gmail hands the add-on), and what ChatPro needs from it: the ChatPro
  * link it carries, and its headers and HTML for "Avvia chat su questa email".
  */
-import { gmail, type gmail_v1 } from '@googleapis/gmail';
+import type { gmail_v1 } from '@googleapis/gmail';
 
 export type GmailMessage = gmail_v1.Schema$Message;
 type Part = gmail_v1.Schema$MessagePart;
@@ -11,6 +11,8 @@ type Part = gmail_v1.Schema$MessagePart;
 export const DEFAULT_GMAIL_API_ROOT_URL = 'https://gmail.googleapis.com/';
 
 export async function readGmailMessage(opts: { rootUrl: string; messageId: string; userOAuthToken: string; accessToken: string }): Promise<GmailMessage> {
+  // Loaded on first use, like the token verifier's library.
+  const { gmail } = await import('@googleapis/gmail');
   const api = gmail({
     version: 'v1',
     rootUrl: opts.rootUrl,
