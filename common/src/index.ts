@@ -5,3 +5,4 @@ export * from './i18n.ts';
 export * from './chat.ts';
 export * from './emailButton.ts';
 export * from './html.ts';
+export * from './gmailAddon.ts';

@@ -18,6 +18,9 @@ import { chatRoutes } from './routes/chat.ts';
 import { guestRoutes } from './routes/guest.ts';
 import type { ChatService } from './realtime/chatService.ts';
 import type { Hub } from './realtime/hub.ts';
+import { createGmailAddonRouter, GMAIL_ADDON_PATH } from '@chatpro/gmail-addon';
+import { createGmailPorts } from './addons/gmailPorts.ts';
+import type { GmailAddonConfig } from './env.ts';
 
 export interface AppDeps {
   database: Database;
@@ -30,6 +33,7 @@ export interface AppDeps {
   devProvider: DevProvider | null;
   chat: ChatService;
   hub: Hub;
+  gmailAddon?: GmailAddonConfig | null;
 }
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -56,6 +60,12 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.devProvider) app.use(DEV_PROVIDER_PATH, deps.devProvider.router);
+
+  // Gmail add-on: Google calls these with its own ID tokens; no session, no CSRF cookie involved.
+  if (deps.gmailAddon) {
+    const ports = createGmailPorts({ db, chat: deps.chat, hub: deps.hub, publicUrl: deps.publicUrl });
+    app.use(GMAIL_ADDON_PATH, createGmailAddonRouter(ports, { ...deps.gmailAddon, publicUrl: deps.publicUrl, logger }));
+  }
 
   app.use(deps.sessionMiddleware);
   const secureCookies = deps.publicUrl.startsWith('https://');

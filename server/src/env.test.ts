@@ -51,6 +51,19 @@ describe('configuration (env.ts)', () => {
     expect(config.providers[1]!.issuer).to.equal('https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0');
     expect(() => loadConfig({ APPLE_CLIENT_ID: 'a', APPLE_TEAM_ID: 't' })).to.throw(ConfigError, /APPLE_KEY_ID/);
   });
+  it('enables the Gmail add-on with its service account and OAuth client id, pointing at Google by default', () => {
+    const dataDir = { DATA_DIR: '/tmp/chatpro-env-test', SESSION_SECRET: 'x'.repeat(32) };
+    expect(loadConfig(dataDir).gmailAddon).to.equal(null);
+    const sa = 'service-1@gcp-sa-gsuiteaddons.iam.gserviceaccount.com';
+    expect(loadConfig({ ...dataDir, GMAIL_ADDON_SERVICE_ACCOUNT: sa, GMAIL_ADDON_OAUTH_CLIENT_ID: 'client-1' }).gmailAddon).to.deep.equal({
+      serviceAccountEmail: sa,
+      oauthClientId: 'client-1',
+      certsUrl: 'https://www.googleapis.com/oauth2/v1/certs',
+      gmailApiRootUrl: 'https://gmail.googleapis.com/',
+    });
+    expect(() => loadConfig({ ...dataDir, GMAIL_ADDON_SERVICE_ACCOUNT: sa })).to.throw(ConfigError, /GMAIL_ADDON_OAUTH_CLIENT_ID: is required/);
+    expect(() => loadConfig({ ...dataDir, GMAIL_ADDON_SERVICE_ACCOUNT: 'not-an-email', GMAIL_ADDON_OAUTH_CLIENT_ID: 'c' })).to.throw(ConfigError, /GMAIL_ADDON_SERVICE_ACCOUNT/);
+  });
 });
 
 describe('Apple client secret', () => {

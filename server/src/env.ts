@@ -39,6 +39,11 @@ const EnvSchema = z
     APPLE_KEY_ID: z.string().min(1).optional(),
     APPLE_PRIVATE_KEY: z.string().min(1).optional(),
     APPLE_ISSUER: z.url().default('https://appleid.apple.com'),
+    // Gmail add-on (issue 8)
+    GMAIL_ADDON_SERVICE_ACCOUNT: z.email({ error: 'must be the add-on service account email' }).optional(),
+    GMAIL_ADDON_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CERTS_URL: z.url({ protocol: /^https?$/ }).default('https://www.googleapis.com/oauth2/v1/certs'),
+    GMAIL_API_ROOT_URL: z.url({ protocol: /^https?$/ }).default('https://gmail.googleapis.com/'),
   });
 
 type RawEnv = Record<string, string | undefined>;
@@ -62,6 +67,9 @@ function crossFieldProblems(env: RawEnv): string[] {
     if (missing.length > 0 && missing.length < keys.length) {
       for (const k of missing) problems.push(`${k}: is required when ${name} sign-in is configured`);
     }
+  }
+  if (env.GMAIL_ADDON_SERVICE_ACCOUNT && !env.GMAIL_ADDON_OAUTH_CLIENT_ID) {
+    problems.push('GMAIL_ADDON_OAUTH_CLIENT_ID: is required when the Gmail add-on is enabled (GMAIL_ADDON_SERVICE_ACCOUNT)');
   }
   return problems;
 }
@@ -92,6 +100,15 @@ export interface Config {
   devIdp: boolean;
   demoData: boolean;
   providers: OidcProviderConfig[];
+  /** Gmail add-on: enabled when its service account is configured. */
+  gmailAddon: GmailAddonConfig | null;
+}
+
+export interface GmailAddonConfig {
+  serviceAccountEmail: string;
+  oauthClientId: string;
+  certsUrl: string;
+  gmailApiRootUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -179,5 +196,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     devIdp: env.DEV_IDP ?? (!production && embedded),
     demoData: env.DEMO_DATA ?? (!production && embedded),
     providers,
+    gmailAddon:
+      env.GMAIL_ADDON_SERVICE_ACCOUNT && env.GMAIL_ADDON_OAUTH_CLIENT_ID
+        ? {
+            serviceAccountEmail: env.GMAIL_ADDON_SERVICE_ACCOUNT,
+            oauthClientId: env.GMAIL_ADDON_OAUTH_CLIENT_ID,
+            certsUrl: env.GOOGLE_CERTS_URL,
+            gmailApiRootUrl: env.GMAIL_API_ROOT_URL,
+          }
+        : null,
   };
 }

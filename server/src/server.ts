@@ -97,6 +97,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     devProvider,
     chat,
     hub,
+    gmailAddon: config.gmailAddon,
   });
   handler = app;
 

@@ -155,6 +155,7 @@ function Conversation(props: { view: GuestViewDto; t: Translate; locale: string;
         {expanded === 'chat' && (
           <>
             {!chat.connected && chat.pending.length > 0 && <p class="notice">{t('chat.offline')}</p>}
+            {chat.error && <p class="notice" role="alert">{chat.error}</p>}
             <MessageList
               messages={chat.messages}
               pending={chat.pending}

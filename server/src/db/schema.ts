@@ -392,3 +392,26 @@ export const authTransactions = pgTable('auth_transactions', {
   linkToken: text('link_token'),
   createdAt: createdAt(),
 });
+
+/**
+ * Gmail add-on: the email context an internal user made from Gmail, per Gmail key
+ * (`draft:<id>`, `thread:<id>`, `message:<id>`; Gmail's ids are per mailbox, hence per user),
+ * so that inserting the button again in the same draft reuses the same context and link.
+ */
+export const gmailAddonEmails = pgTable(
+  'gmail_addon_emails',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    gmailKey: text('gmail_key').notNull(),
+    contextId: uuid('context_id')
+      .notNull()
+      .references(() => contexts.id, { onDelete: 'cascade' }),
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => chatLinks.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.gmailKey] })],
+);

@@ -104,11 +104,19 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
   useEffect(() => {
     const socket: ChatSocket = io(opts.url ?? '/', { withCredentials: true, auth: { as: opts.as } });
     socketRef.current = socket;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    const resume = () => {
+      clearTimeout(retryTimer);
+      join(socket)
+        .then(() => flushOutbox(socket))
+        .catch(() => {
+          // No answer in time (a slow server, a flaky network): try again while connected.
+          if (socket.connected) retryTimer = setTimeout(resume, 2000);
+        });
+    };
     socket.on('connect', () => {
       update((s) => ({ ...s, connected: true }));
-      void join(socket)
-        .then(() => flushOutbox(socket))
-        .catch(() => {});
+      resume();
     });
     socket.on('disconnect', (reason) => {
       update((s) => ({ ...s, connected: false, typing: [] }));
@@ -148,6 +156,7 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
       );
     });
     return () => {
+      clearTimeout(retryTimer);
       for (const t of typingTimers.values()) clearTimeout(t);
       socket.disconnect();
     };
