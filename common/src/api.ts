@@ -107,6 +107,7 @@ export const ProfileOptionsUpdate = z
   .refine((u) => Object.keys(u).length > 0, 'nothing to update');
 
 export const IdParam = z.strictObject({ id: Uuid });
+export const TemplateFromContext = z.strictObject({ name: z.string().trim().min(1).max(200) });
 
 // Shapes the server presents. Clients read these; the server's presenters build them.
 export interface UserDto {
@@ -141,6 +142,12 @@ export interface ContextSummaryDto {
   kind: (typeof CONTEXT_KINDS)[number];
   subject: string;
   lastActivityAt: string;
+  /** Newest message written by a person, in any group of the context. */
+  lastMessage: { body: string; authorName: string; createdAt: string } | null;
+  /** Unread notifications of the caller for this context (the badge). */
+  unread: number;
+  /** A ChatPro link of the context is open (the green lock). */
+  chatActive: boolean;
 }
 export interface Page<T> {
   items: T[];

@@ -68,6 +68,16 @@ export const MessagesQuery = z.strictObject({
   since: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(MESSAGE_PAGE_SIZE).default(MESSAGE_PAGE_SIZE),
 });
+export const GroupCreate = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  memberIds: z.array(Uuid).max(200).default([]),
+});
+export const GroupMerge = z.strictObject({
+  /** Two or more live groups of one context; the oldest receives the others. */
+  groupIds: z.array(Uuid).min(2).max(50),
+});
+export const MemberAdd = z.strictObject({ externalUserId: Uuid });
+
 export const Typing = z.strictObject({ groupId: Uuid, typing: z.boolean() });
 export const ReadUpTo = z.strictObject({ groupId: Uuid, seq: z.number().int().min(0) });
 
@@ -149,7 +159,15 @@ export interface ErrorAck {
 export type Ack<T> = ({ ok: true } & T) | ErrorAck;
 
 export interface ClientToServerEvents {
-  'chat:join': (payload: z.input<typeof ChatJoin>, ack: (res: Ack<{ group: GroupDto | null; messages: MessageDto[]; hasMore: boolean }>) => void) => void;
+  /**
+   * Opens a group and answers what the client lacks after `sinceSeq`. When the group was merged
+   * into another, `group` is the one it lives in now and `remap` gives the new sequence numbers
+   * of the messages the client already had.
+   */
+  'chat:join': (
+    payload: z.input<typeof ChatJoin>,
+    ack: (res: Ack<{ group: GroupDto | null; messages: MessageDto[]; hasMore: boolean; remap?: { id: string; seq: number }[] }>) => void,
+  ) => void;
   'message:send': (payload: z.input<typeof MessageSend>, ack: (res: Ack<{ message: MessageDto }>) => void) => void;
   'messages:since': (payload: z.input<typeof MessagesSince>, ack: (res: Ack<{ messages: MessageDto[]; hasMore: boolean }>) => void) => void;
   typing: (payload: z.input<typeof Typing>) => void;

@@ -16,6 +16,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { meRoutes } from './routes/me.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { guestRoutes } from './routes/guest.ts';
+import { workspaceRoutes } from './routes/workspace.ts';
 import type { ChatService } from './realtime/chatService.ts';
 import type { Hub } from './realtime/hub.ts';
 import { createGmailAddonRouter, GMAIL_ADDON_PATH } from '@chatpro/gmail-addon';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   const chatDeps = { db, chat: deps.chat, hub: deps.hub, logger, publicUrl: deps.publicUrl, maxUploadBytes: deps.maxUploadBytes };
   api.use(chatRoutes(chatDeps));
   api.use(guestRoutes(chatDeps));
+  api.use(workspaceRoutes(chatDeps));
   api.use(apiNotFound);
   app.use('/api', api);
 

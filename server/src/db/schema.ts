@@ -290,6 +290,22 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * Where a message sat before a merge moved it: a client that knew a merged group up to seq N
+ * resumes with exactly the messages it lacks.
+ */
+export const messageSeqHistory = pgTable(
+  'message_seq_history',
+  {
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id').notNull(),
+    seq: integer('seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.seq] })],
+);
+
 /** Files of a context or of a chat message; the bytes live in attachment_chunks. */
 export const attachments = pgTable(
   'attachments',

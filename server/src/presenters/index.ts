@@ -16,11 +16,15 @@ export const presentAttachment = (a: typeof attachments.$inferSelect): Attachmen
   createdAt: a.createdAt.toISOString(),
 });
 
-export const presentContextSummary = (c: typeof contexts.$inferSelect): ContextSummaryDto => ({
+export const presentContextSummary = (
+  c: typeof contexts.$inferSelect,
+  extra: Pick<ContextSummaryDto, 'lastMessage' | 'unread' | 'chatActive'> = { lastMessage: null, unread: 0, chatActive: false },
+): ContextSummaryDto => ({
   id: c.id,
   kind: c.kind,
   subject: c.subject,
   lastActivityAt: c.lastActivityAt.toISOString(),
+  ...extra,
 });
 
 export function presentContext(

@@ -38,13 +38,21 @@ export class Hub {
   group(group: GroupDto): void {
     const room = rooms.group(group.id);
     for (const m of group.members) this.io.in(m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)).socketsJoin(room);
-    this.io.to(rooms.context(group.contextId)).to(group.members.filter((m) => m.kind === 'internal').map((m) => rooms.user(m.id))).emit('group:changed', group);
+    const memberRooms = group.members.map((m) => (m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)));
+    this.io.to(rooms.context(group.contextId)).to(memberRooms).emit('group:changed', group);
     this.forget((access) => access.group.id === group.id);
   }
 
-  link(linkId: string, active: boolean, expiresAt: string): void {
-    this.forget((access) => access.link?.id === linkId);
-    this.io.emit('link:changed', { linkId, active, expiresAt });
+  /** Groups merged into another: cached checks on them now point at the wrong group. */
+  merged(groupIds: string[]): void {
+    this.forget((access) => groupIds.includes(access.group.id));
+    for (const socket of this.io.of('/').sockets.values()) for (const id of groupIds) socket.data.access?.delete(id);
+  }
+
+  /** A link's settings changed: who has its context open hears of it (the lock icon). */
+  link(link: { id: string; contextId: string | null; active: boolean; expiresAt: string }): void {
+    this.forget((access) => access.link?.id === link.id);
+    if (link.contextId) this.io.to(rooms.context(link.contextId)).emit('link:changed', { linkId: link.id, active: link.active, expiresAt: link.expiresAt });
   }
 
   /** Drops cached membership checks on this process's sockets. */

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import { loadActor } from '../http/auth.ts';
 import type { ChatActor } from '../policies/groupPolicy.ts';
 import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
+import { resumeAcrossMerge } from '../services/groups.ts';
 import type { ChatService } from './chatService.ts';
 import { rooms, type ChatServer, type Hub } from './hub.ts';
 
@@ -83,7 +84,11 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       const access = await chat.access(actor, groupId!, socket.data.access);
       await socket.join(rooms.group(access.group.id));
       if (actor.kind === 'internal') await socket.join(rooms.context(access.group.contextId));
-      const page = await messagesSince(db, access.group.id, p.sinceSeq, 200);
+      // The client knew a group that has since been merged: exactly what it lacks, and new numbers.
+      const page =
+        access.group.id !== groupId && p.sinceSeq > 0
+          ? await resumeAcrossMerge(db, groupId!, access.group.id, p.sinceSeq)
+          : await messagesSince(db, access.group.id, p.sinceSeq, 200);
       return { group: await readGroup(db, access.group.id), ...page };
     });
 

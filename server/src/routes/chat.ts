@@ -86,7 +86,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     const link = await authorizeLink(actor, id);
     const change = await updateLink(db, actor, link, parse(LinkUpdate, req.body), publicUrl);
     if (change.audit) hub.message(change.audit);
-    hub.link(change.link.id, change.link.active, change.link.expiresAt);
+    hub.link(change.link);
     res.json(change.link);
   });
 

@@ -2,7 +2,7 @@
  * Groups and messages. The send path is one insert that takes the group's next sequence number
  * in the same transaction (a row lock on that group only); reads walk the (group, seq) index.
  */
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { AuthorDto, GroupDto, MemberDto, MessageDto } from '@chatpro/common';
 import type { Db, Tx } from '../db/index.ts';
 import {
@@ -110,6 +110,8 @@ export async function findGuestGroup(db: Db | Tx, linkId: string, externalUserId
     .from(groupMembers)
     .innerJoin(groups, eq(groups.id, groupMembers.groupId))
     .where(and(eq(groupMembers.externalUserId, externalUserId), eq(groupMembers.linkId, linkId), isNull(groups.mergedInto)))
+    // Added to another group later ("aggiungi esterno"): the newest membership is the one shown.
+    .orderBy(desc(groupMembers.joinedAt))
     .limit(1);
   return row?.group ?? null;
 }

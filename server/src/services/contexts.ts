@@ -1,8 +1,8 @@
 /** Contexts (email, note, event) and their viewers. */
-import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { ContextCreate, ContextUpdate, ContextDto, ContextSummaryDto, Page } from '@chatpro/common';
 import type { Db } from '../db/index.ts';
-import { attachments, contexts, contextViewers, users } from '../db/schema.ts';
+import { attachments, chatLinks, contexts, contextViewers, externalUsers, groups, messages, notifications, users } from '../db/schema.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { InternalActor } from '../http/auth.ts';
 import type { ContextRow } from '../policies/contextPolicy.ts';
@@ -113,10 +113,48 @@ export async function listContexts(
     .limit(page.limit + 1);
   const items = rows.slice(0, page.limit).map((r) => r.context);
   const last = items.at(-1);
+  const extras = await summaryExtras(db, actor.id, items.map((c) => c.id));
   return {
-    items: items.map(presentContextSummary),
+    items: items.map((c) => presentContextSummary(c, extras.get(c.id))),
     nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null,
   };
+}
+
+/** Last message, unread badge and lock state of a page of contexts, in three set queries. */
+async function summaryExtras(db: Db, userId: string, ids: string[]) {
+  const result = new Map<string, Pick<ContextSummaryDto, 'lastMessage' | 'unread' | 'chatActive'>>(
+    ids.map((id) => [id, { lastMessage: null, unread: 0, chatActive: false }]),
+  );
+  if (ids.length === 0) return result;
+  const idList = sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
+  const lastRows = await db.execute<{ context_id: string; body: string; author: string | null; created_at: string | Date }>(sql`
+    select distinct on (g.context_id) g.context_id, m.body, coalesce(u.name, e.name) as author, m.created_at
+      from ${messages} m
+      join ${groups} g on g.id = m.group_id
+      left join ${users} u on u.id = m.author_user_id
+      left join ${externalUsers} e on e.id = m.author_external_id
+     where g.context_id in (${idList}) and m.author_kind <> 'system'
+     order by g.context_id, m.created_at desc`);
+  for (const r of rowsOf<{ context_id: string; body: string; author: string | null; created_at: string | Date }>(lastRows)) {
+    result.get(r.context_id)!.lastMessage = { body: r.body.slice(0, 200), authorName: r.author ?? '', createdAt: new Date(r.created_at).toISOString() };
+  }
+  const unreadRows = await db
+    .select({ contextId: notifications.contextId, n: count() })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), isNull(notifications.readAt), inArray(notifications.contextId, ids)))
+    .groupBy(notifications.contextId);
+  for (const r of unreadRows) result.get(r.contextId)!.unread = r.n;
+  const active = await db
+    .selectDistinct({ contextId: chatLinks.contextId })
+    .from(chatLinks)
+    .where(and(inArray(chatLinks.contextId, ids), gt(chatLinks.expiresAt, new Date())));
+  for (const r of active) result.get(r.contextId!)!.chatActive = true;
+  return result;
+}
+
+/** Rows of a raw query on either driver (node-postgres answers `rows`, PGlite too). */
+function rowsOf<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
 }
 
 export async function updateContext(db: Db, context: ContextRow, input: ContextUpdate): Promise<ContextDto> {

@@ -32,11 +32,12 @@ export interface MessageListProps {
 export function MessageList(props: MessageListProps) {
   const { messages, pending, me, t } = props;
   const end = useRef<HTMLDivElement>(null);
-  const last = messages[messages.length - 1];
+  // After a merge, numbers follow delivery rather than time: the highest one is what was read.
+  const highest = messages.reduce((max, m) => Math.max(max, m.seq), 0);
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });
-    if (last && document.visibilityState === 'visible') props.onSeen(last.seq);
-  }, [last?.seq, pending.length]);
+    if (highest > 0 && document.visibilityState === 'visible') props.onSeen(highest);
+  }, [highest, messages.length, pending.length]);
   const othersRead = (seq: number) =>
     props.group?.members.some((m) => !(m.kind === me?.kind && m.id === me?.id) && m.lastReadSeq >= seq) ?? false;
   const mine = (m: MessageDto) => m.author.kind === me?.kind && m.author.id === me?.id;

@@ -31,18 +31,30 @@ export interface ChatState {
 const newClientId = () =>
   Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** Inserts messages by sequence number, dropping any already present. */
-export function mergeMessages(current: MessageDto[], incoming: MessageDto[]): MessageDto[] {
-  if (incoming.length === 0) return current;
-  const bySeq = new Map(current.map((m) => [m.seq, m]));
+/**
+ * Adds messages, each once (by id), in time order. After a merge the sequence numbers follow
+ * delivery, not time, so time orders the view and the highest number is the resume point.
+ */
+export function mergeMessages(current: MessageDto[], incoming: MessageDto[], remap: { id: string; seq: number }[] = []): MessageDto[] {
+  if (incoming.length === 0 && remap.length === 0) return current;
+  const byId = new Map(current.map((m) => [m.id, m]));
   let changed = false;
+  for (const r of remap) {
+    const m = byId.get(r.id);
+    if (m && m.seq !== r.seq) {
+      byId.set(r.id, { ...m, seq: r.seq });
+      changed = true;
+    }
+  }
   for (const m of incoming) {
-    if (bySeq.get(m.seq)?.id === m.id) continue;
-    bySeq.set(m.seq, m);
+    if (byId.get(m.id)?.seq === m.seq) continue;
+    byId.set(m.id, m);
     changed = true;
   }
-  return changed ? [...bySeq.values()].sort((a, b) => a.seq - b.seq) : current;
+  return changed ? [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.seq - b.seq) : current;
 }
+
+const highestSeq = (messages: MessageDto[]) => messages.reduce((max, m) => Math.max(max, m.seq), 0);
 
 export function useChat(target: Target, opts: { as: 'internal' | 'external'; url?: string; me?: { id: string } | null }) {
   const [state, setState] = useState<ChatState>({ connected: false, group: null, messages: [], pending: [], typing: [], error: null });
@@ -85,8 +97,7 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
   }
 
   async function join(socket: ChatSocket): Promise<void> {
-    const messages = stateRef.current.messages;
-    let sinceSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
+    let sinceSeq = highestSeq(stateRef.current.messages);
     const where = groupIdRef.current ? { groupId: groupIdRef.current } : target.kind === 'guest' ? { linkToken: target.token } : { groupId: target.groupId };
     for (;;) {
       const res = await socket.timeout(10_000).emitWithAck('chat:join', { ...where, sinceSeq });
@@ -95,9 +106,11 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
         return;
       }
       if (res.group) groupIdRef.current = res.group.id;
-      update((s) => ({ ...s, group: res.group ?? s.group, messages: mergeMessages(s.messages, res.messages), error: null }));
+      const merged = mergeMessages(stateRef.current.messages, res.messages, res.remap);
+      stateRef.current = { ...stateRef.current, messages: merged };
+      update((s) => ({ ...s, group: res.group ?? s.group, messages: merged, error: null }));
       if (!res.hasMore || res.messages.length === 0) return;
-      sinceSeq = res.messages[res.messages.length - 1]!.seq;
+      sinceSeq = highestSeq(merged);
     }
   }
 
@@ -135,10 +148,30 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
       }));
     });
     socket.on('group:changed', (g) => {
-      if (groupIdRef.current === g.id || (!groupIdRef.current && g.members.some((m) => m.id === opts.me?.id))) {
+      if (groupIdRef.current === g.id) {
+        update((s) => ({ ...s, group: g }));
+        return;
+      }
+      if (target.kind !== 'guest' || !g.members.some((m) => m.kind === 'external' && m.id === opts.me?.id)) return;
+      const previous = groupIdRef.current;
+      if (!previous) {
         groupIdRef.current = g.id;
         update((s) => ({ ...s, group: g }));
+        void join(socket).catch(() => {});
+        return;
       }
+      // Our group was merged into g, or we were added to g: resume from where we were. The
+      // server follows a merge and answers what we lack; otherwise we move to g from the start.
+      void join(socket)
+        .then(() => {
+          if (groupIdRef.current === previous) {
+            groupIdRef.current = g.id;
+            stateRef.current = { ...stateRef.current, messages: [] };
+            update((s) => ({ ...s, group: g, messages: [] }));
+            return join(socket);
+          }
+        })
+        .catch(() => {});
     });
     const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
     socket.on('typing', (e) => {
