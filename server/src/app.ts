@@ -18,6 +18,8 @@ import { chatRoutes } from './routes/chat.ts';
 import { guestRoutes } from './routes/guest.ts';
 import type { ChatService } from './realtime/chatService.ts';
 import type { Hub } from './realtime/hub.ts';
+import type { Mail } from './mail/index.ts';
+import { mailRoutes, unsubscribeRoutes } from './routes/mail.ts';
 
 export interface AppDeps {
   database: Database;
@@ -30,6 +32,7 @@ export interface AppDeps {
   devProvider: DevProvider | null;
   chat: ChatService;
   hub: Hub;
+  mail: Mail;
 }
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -56,6 +59,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.devProvider) app.use(DEV_PROVIDER_PATH, deps.devProvider.router);
+  // Works without signing in: the signed token is the authority.
+  app.use(unsubscribeRoutes(db, deps.mail));
 
   app.use(deps.sessionMiddleware);
   const secureCookies = deps.publicUrl.startsWith('https://');
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   const chatDeps = { db, chat: deps.chat, hub: deps.hub, logger, publicUrl: deps.publicUrl, maxUploadBytes: deps.maxUploadBytes };
   api.use(chatRoutes(chatDeps));
   api.use(guestRoutes(chatDeps));
+  api.use(mailRoutes(db, deps.mail));
   api.use(apiNotFound);
   app.use('/api', api);
 
