@@ -2,6 +2,7 @@ CREATE TABLE "guest_email_queue" (
 	"group_id" uuid NOT NULL,
 	"external_user_id" uuid NOT NULL,
 	"due_at" timestamp with time zone,
+	"pending_since" timestamp with time zone,
 	"first_seq" integer,
 	"last_seq" integer DEFAULT 0 NOT NULL,
 	"sent_seq" integer DEFAULT 0 NOT NULL,

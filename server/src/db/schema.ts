@@ -270,6 +270,8 @@ export const guestEmailQueue = pgTable(
       .references(() => externalUsers.id, { onDelete: 'cascade' }),
     /** When the pending email is due; null when nothing is pending. */
     dueAt: timestamp('due_at', { withTimezone: true }),
+    /** When the pending email was asked for: each new message pushes `due_at` back, up to a limit from here. */
+    pendingSince: timestamp('pending_since', { withTimezone: true }),
     /** First and last sequence numbers that asked for the pending email. */
     firstSeq: integer('first_seq'),
     lastSeq: integer('last_seq').notNull().default(0),

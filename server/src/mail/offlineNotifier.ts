@@ -24,6 +24,8 @@ const BATCH = 20;
 /** A claim lapses after this long, so that a worker that died mid-send does not hold a row forever. */
 const LEASE_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 8;
+/** A conversation that goes on keeps pushing the email back, up to this many delays. */
+const MAX_WAIT_DELAYS = 5;
 
 export interface NotifierOptions {
   delayMs: number;
@@ -70,15 +72,27 @@ export class OfflineNotifier {
       const q = guestEmailQueue;
       await this.db
         .insert(q)
-        .values({ groupId: message.groupId, externalUserId: guestId, dueAt: sql`now() + ${millis(this.options.delayMs)}`, firstSeq: message.seq, lastSeq: message.seq })
+        .values({
+          groupId: message.groupId,
+          externalUserId: guestId,
+          dueAt: sql`now() + ${millis(this.options.delayMs)}`,
+          pendingSince: sql`now()`,
+          firstSeq: message.seq,
+          lastSeq: message.seq,
+        })
         .onConflictDoUpdate({
           target: [q.groupId, q.externalUserId],
           set: {
-            // A pending email takes the new message in; otherwise a new one waits out the delay
-            // and the interval since the last email.
+            // A pending email takes the new message in and waits the delay again (a burst makes one
+            // email), but no longer than MAX_WAIT_DELAYS delays since it was asked for. Never sooner
+            // than the interval after the last email.
             firstSeq: sql`case when ${q.dueAt} is null then excluded.first_seq else ${q.firstSeq} end`,
             lastSeq: sql`greatest(${q.lastSeq}, excluded.last_seq)`,
-            dueAt: sql`coalesce(${q.dueAt}, greatest(excluded.due_at, ${q.lastSentAt} + ${millis(this.options.intervalMs)}))`,
+            dueAt: sql`greatest(
+              case when ${q.dueAt} is null then excluded.due_at
+                else least(greatest(${q.dueAt}, excluded.due_at), ${q.pendingSince} + ${millis(this.options.delayMs * MAX_WAIT_DELAYS)}) end,
+              ${q.lastSentAt} + ${millis(this.options.intervalMs)})`,
+            pendingSince: sql`case when ${q.dueAt} is null then excluded.pending_since else ${q.pendingSince} end`,
           },
         });
     }
@@ -248,6 +262,7 @@ export class OfflineNotifier {
         attempts: 0,
         dueAt: sql`case when ${q.lastSeq} > ${covered}::integer then greatest(now() + ${millis(this.options.delayMs)}, ${lastSent} + ${millis(this.options.intervalMs)}) else null end`,
         firstSeq: sql`case when ${q.lastSeq} > ${covered}::integer then ${covered + 1}::integer else null end`,
+        pendingSince: sql`case when ${q.lastSeq} > ${covered}::integer then now() else null end`,
       })
       .where(and(eq(q.groupId, row.groupId), eq(q.externalUserId, row.externalUserId), eq(q.claimId, row.claimId!)));
     return sent;
@@ -261,7 +276,7 @@ export class OfflineNotifier {
     const backoff = Math.min(this.options.pollMs * 2 ** row.attempts, 3600_000);
     await this.db
       .update(q)
-      .set({ claimId: null, claimedUntil: null, ...(giveUp ? { dueAt: null, firstSeq: null, attempts: 0 } : { dueAt: sql`now() + ${millis(backoff)}` }) })
+      .set({ claimId: null, claimedUntil: null, ...(giveUp ? { dueAt: null, firstSeq: null, pendingSince: null, attempts: 0 } : { dueAt: sql`now() + ${millis(backoff)}` }) })
       .where(and(eq(q.groupId, row.groupId), eq(q.externalUserId, row.externalUserId), eq(q.claimId, row.claimId!)));
   }
 }

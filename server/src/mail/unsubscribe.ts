@@ -50,7 +50,7 @@ export async function optOut(db: Db, subscription: Subscription): Promise<void> 
     await tx.update(groupMembers).set({ emailOptOut: true }).where(eq(groupMembers.id, subscription.memberId));
     await tx
       .update(guestEmailQueue)
-      .set({ dueAt: null, firstSeq: null })
+      .set({ dueAt: null, firstSeq: null, pendingSince: null })
       .where(and(eq(guestEmailQueue.groupId, subscription.groupId), eq(guestEmailQueue.externalUserId, subscription.externalUserId)));
   });
 }
