@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -19,6 +19,8 @@ type User = Awaited<ReturnType<typeof makeUser>>;
 const cid = () => randomUUID().replace(/-/g, '');
 const MAIL_SECRET = 'mail-secret-for-the-tests-0123456789abcdef';
 const REPLY_DOMAIN = 'reply.chatpro.test';
+/** Long enough for a burst of a few HTTP requests to fall within it, even on a slow machine. */
+const DELAY_MS = 500;
 
 function mailEnv(relay: SmtpRelay, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -26,7 +28,7 @@ function mailEnv(relay: SmtpRelay, extra: Record<string, string> = {}): Record<s
     MAIL_FROM: 'ChatPro <chatpro@tweppy.test>',
     MAIL_SECRET,
     MAIL_REPLY_DOMAIN: REPLY_DOMAIN,
-    GUEST_EMAIL_DELAY_MS: '250',
+    GUEST_EMAIL_DELAY_MS: String(DELAY_MS),
     GUEST_EMAIL_INTERVAL_MS: '3600000',
     MAIL_WORKER_POLL_MS: '40',
     ...extra,
@@ -89,9 +91,9 @@ async function queueRow(server: RunningServer, g: GuestInGroup) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the worker a few more rounds after the delay, so that a second email would have gone out. */
+/** Waits out the delay and runs the worker a few more rounds, so that any further email would have gone out. */
 async function drain(...servers: RunningServer[]): Promise<void> {
-  await sleep(200);
+  await sleep(DELAY_MS + 150);
   for (let i = 0; i < 3; i++) await Promise.all(servers.map((s) => s.mail.notifier.tick()));
 }
 
@@ -450,6 +452,7 @@ describeEngines('offline emails across restarts and processes', (engine) => {
     } finally {
       await first.close();
       await second?.close();
+      if (database.kind === 'pglite' && database.dataDir) rmSync(database.dataDir, { recursive: true, force: true });
     }
   });
 
