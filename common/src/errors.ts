@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'not_a_member',
   'last_viewer',
   'database_unavailable',
+  'mail_failed',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,3 +6,4 @@ export * from './chat.ts';
 export * from './emailButton.ts';
 export * from './html.ts';
 export * from './gmailAddon.ts';
+export * from './mail.ts';

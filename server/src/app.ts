@@ -22,6 +22,8 @@ import type { Hub } from './realtime/hub.ts';
 import { createGmailAddonRouter, GMAIL_ADDON_PATH } from '@chatpro/gmail-addon';
 import { createGmailPorts } from './addons/gmailPorts.ts';
 import type { GmailAddonConfig } from './env.ts';
+import type { Mail } from './mail/index.ts';
+import { mailRoutes, unsubscribeRoutes } from './routes/mail.ts';
 
 export interface AppDeps {
   database: Database;
@@ -35,6 +37,7 @@ export interface AppDeps {
   chat: ChatService;
   hub: Hub;
   gmailAddon?: GmailAddonConfig | null;
+  mail: Mail;
 }
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -61,6 +64,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   if (deps.devProvider) app.use(DEV_PROVIDER_PATH, deps.devProvider.router);
+  // Works without signing in: the signed token is the authority.
+  app.use(unsubscribeRoutes(db, deps.mail));
 
   // Gmail add-on: Google calls these with its own ID tokens; no session, no CSRF cookie involved.
   if (deps.gmailAddon) {
@@ -85,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(chatRoutes(chatDeps));
   api.use(guestRoutes(chatDeps));
   api.use(workspaceRoutes(chatDeps));
+  api.use(mailRoutes(db, deps.mail));
   api.use(apiNotFound);
   app.use('/api', api);
 

@@ -33,7 +33,13 @@ describe('configuration (env.ts)', () => {
     expect(() =>
       loadConfig({ NODE_ENV: 'production', DEV_IDP: 'true', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example' }),
     ).to.throw(ConfigError, /DEV_IDP/);
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example', DATA_DIR: '/tmp/chatpro-env-test' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      MAIL_SECRET: 'm'.repeat(40),
+      PUBLIC_URL: 'https://chat.example',
+      DATA_DIR: '/tmp/chatpro-env-test',
+    });
     expect(config.devIdp).to.equal(false);
     expect(config.demoData).to.equal(false);
   });
@@ -63,6 +69,39 @@ describe('configuration (env.ts)', () => {
     });
     expect(() => loadConfig({ ...dataDir, GMAIL_ADDON_SERVICE_ACCOUNT: sa })).to.throw(ConfigError, /GMAIL_ADDON_OAUTH_CLIENT_ID: is required/);
     expect(() => loadConfig({ ...dataDir, GMAIL_ADDON_SERVICE_ACCOUNT: 'not-an-email', GMAIL_ADDON_OAUTH_CLIENT_ID: 'c' })).to.throw(ConfigError, /GMAIL_ADDON_SERVICE_ACCOUNT/);
+  });
+
+  it('reads the mail settings: outbox by default, SMTP_URL for a server, reply domain, worker timings', () => {
+    const embedded = loadConfig({ DATA_DIR: '/tmp/chatpro-env-test', SESSION_SECRET: 's'.repeat(40) });
+    expect(embedded.mail).to.deep.include({
+      smtpUrl: null,
+      outboxDir: '/tmp/chatpro-env-test/outbox',
+      from: 'ChatPro <chatpro@localhost>',
+      replyDomain: null,
+      guestDelayMs: 120_000,
+      guestIntervalMs: 900_000,
+      inbound: null,
+    });
+    // The development mail secret is stable: derived from the session secret.
+    expect(embedded.mail.secret).to.have.length.above(30);
+    expect(loadConfig({ DATA_DIR: '/tmp/chatpro-env-test', SESSION_SECRET: 's'.repeat(40) }).mail.secret).to.equal(embedded.mail.secret);
+    const real = loadConfig({
+      DATA_DIR: '/tmp/chatpro-env-test',
+      SMTP_URL: 'smtps://user:pass@mail.example.com:465?tls.rejectUnauthorized=false',
+      MAIL_FROM: 'Tweppy <chat@tweppy.example>',
+      PUBLIC_URL: 'https://chat.tweppy.example',
+      INBOUND_SMTP_PORT: '2525',
+      GUEST_EMAIL_DELAY_MS: '50',
+    });
+    expect(real.mail).to.deep.include({ smtpUrl: 'smtps://user:pass@mail.example.com:465?tls.rejectUnauthorized=false', from: 'Tweppy <chat@tweppy.example>' });
+    expect(real.mail.replyDomain).to.equal('chat.tweppy.example');
+    expect(real.mail.inbound).to.deep.equal({ port: 2525, host: undefined, tls: null });
+    expect(real.mail.guestDelayMs).to.equal(50);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com', MAIL_REPLY_DOMAIN: 'not a domain', INBOUND_SMTP_TLS_KEY: '/k.pem' })).to.throw(
+      ConfigError,
+      /SMTP_URL[\s\S]*MAIL_REPLY_DOMAIN[\s\S]*INBOUND_SMTP_TLS_CERT/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://chat.example' })).to.throw(ConfigError, /MAIL_SECRET/);
   });
 });
 

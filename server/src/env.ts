@@ -2,7 +2,7 @@
  * Configuration, read and validated once. Every problem is listed together and the process
  * exits non-zero; secrets have no defaults in production.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -44,6 +44,23 @@ const EnvSchema = z
     GMAIL_ADDON_OAUTH_CLIENT_ID: z.string().min(1).optional(),
     GOOGLE_CERTS_URL: z.url({ protocol: /^https?$/ }).default('https://www.googleapis.com/oauth2/v1/certs'),
     GMAIL_API_ROOT_URL: z.url({ protocol: /^https?$/ }).default('https://gmail.googleapis.com/'),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^/?#]+/, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().min(3).max(320).default('ChatPro <chatpro@localhost>'),
+    MAIL_REPLY_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain name such as reply.example.com')
+      .optional(),
+    MAIL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    GUEST_EMAIL_DELAY_MS: z.coerce.number().int().min(0).default(2 * 60_000),
+    GUEST_EMAIL_INTERVAL_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+    MAIL_WORKER_POLL_MS: z.coerce.number().int().min(10).default(5_000),
+    INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    INBOUND_SMTP_HOST: z.string().min(1).optional(),
+    INBOUND_SMTP_TLS_KEY: z.string().min(1).optional(),
+    INBOUND_SMTP_TLS_CERT: z.string().min(1).optional(),
   });
 
 type RawEnv = Record<string, string | undefined>;
@@ -56,6 +73,10 @@ function crossFieldProblems(env: RawEnv): string[] {
     if (!env.SESSION_SECRET) problems.push('SESSION_SECRET: is required in production');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: is required in production');
     if (truthy(env.DEV_IDP)) problems.push('DEV_IDP: the development identity provider is refused in production');
+    if (!env.MAIL_SECRET) problems.push('MAIL_SECRET: is required in production');
+  }
+  if (Boolean(env.INBOUND_SMTP_TLS_KEY) !== Boolean(env.INBOUND_SMTP_TLS_CERT)) {
+    problems.push(`${env.INBOUND_SMTP_TLS_KEY ? 'INBOUND_SMTP_TLS_CERT' : 'INBOUND_SMTP_TLS_KEY'}: is required with the other one`);
   }
   const groups: [string, string[]][] = [
     ['Google', ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']],
@@ -102,6 +123,7 @@ export interface Config {
   providers: OidcProviderConfig[];
   /** Gmail add-on: enabled when its service account is configured. */
   gmailAddon: GmailAddonConfig | null;
+  mail: MailConfig;
 }
 
 export interface GmailAddonConfig {
@@ -109,6 +131,22 @@ export interface GmailAddonConfig {
   oauthClientId: string;
   certsUrl: string;
   gmailApiRootUrl: string;
+}
+
+export interface MailConfig {
+  /** A real SMTP server (TLS options as URL query, e.g. `?tls.rejectUnauthorized=false`); null writes .eml files to `outboxDir`. */
+  smtpUrl: string | null;
+  outboxDir: string;
+  from: string;
+  /** Domain of the reply-by-email addresses; null: notification emails carry no reply address. */
+  replyDomain: string | null;
+  /** HMAC key of reply addresses and unsubscribe links. */
+  secret: string;
+  guestDelayMs: number;
+  guestIntervalMs: number;
+  pollMs: number;
+  /** The inbound SMTP listener for replies; null when off. */
+  inbound: { port: number; host: string | undefined; tls: { key: string; cert: string } | null } | null;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +220,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     });
   }
   const production = env.NODE_ENV === 'production';
+  const sessionSecret = env.SESSION_SECRET ?? devSessionSecret(dataDir);
+  const inbound =
+    env.INBOUND_SMTP_PORT === undefined
+      ? null
+      : {
+          port: env.INBOUND_SMTP_PORT,
+          host: env.INBOUND_SMTP_HOST ?? env.HOST,
+          tls: env.INBOUND_SMTP_TLS_KEY && env.INBOUND_SMTP_TLS_CERT ? { key: env.INBOUND_SMTP_TLS_KEY, cert: env.INBOUND_SMTP_TLS_CERT } : null,
+        };
+  const publicHost = env.PUBLIC_URL ? new URL(env.PUBLIC_URL).hostname : 'localhost';
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -189,7 +237,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     database: env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
-    sessionSecret: env.SESSION_SECRET ?? devSessionSecret(dataDir),
+    sessionSecret,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
@@ -205,5 +253,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             gmailApiRootUrl: env.GMAIL_API_ROOT_URL,
           }
         : null,
+    mail: {
+      smtpUrl: env.SMTP_URL ?? null,
+      outboxDir: path.join(dataDir, 'outbox'),
+      from: env.MAIL_FROM,
+      // With an inbound listener and no domain named, replies go to the public host.
+      replyDomain: (env.MAIL_REPLY_DOMAIN ?? (inbound ? publicHost : null))?.toLowerCase() ?? null,
+      // Outside production, derived from the session secret so that it survives restarts like it.
+      secret: env.MAIL_SECRET ?? createHmac('sha256', sessionSecret).update('chatpro mail secret').digest('base64url'),
+      guestDelayMs: env.GUEST_EMAIL_DELAY_MS,
+      guestIntervalMs: env.GUEST_EMAIL_INTERVAL_MS,
+      pollMs: env.MAIL_WORKER_POLL_MS,
+      inbound,
+    },
   };
 }

@@ -16,6 +16,7 @@ import { DbSessionStore } from './auth/sessionStore.ts';
 import { openDatabase, type Database } from './db/index.ts';
 import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMail, type Mail } from './mail/index.ts';
 import { seedDemoData } from './services/demo.ts';
 
 export const SESSION_COOKIE = 'chatpro.sid';
@@ -26,6 +27,7 @@ export interface RunningServer {
   database: Database;
   io: ChatServer;
   chat: ChatService;
+  mail: Mail;
   logger: Logger;
   seeded: boolean;
   close(): Promise<void>;
@@ -83,8 +85,20 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   io.engine.use(sessionMiddleware);
   const hub = new Hub(io);
-  const chat = new ChatService(database.db, hub, logger);
+  const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
+  const chat = new ChatService(database.db, hub, logger, mail.notifier);
   registerSocketHandlers(io, { db: database.db, chat, hub, logger });
+  try {
+    await mail.start(chat, config.maxUploadBytes);
+  } catch (err) {
+    // The inbound listener could not listen (a port in use): undo what started, then fail.
+    await mail.close();
+    await io.close().catch(() => {});
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    store.stop();
+    await database.close();
+    throw err;
+  }
 
   const app = createApp({
     database,
@@ -98,6 +112,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     chat,
     hub,
     gmailAddon: config.gmailAddon,
+    mail,
   });
   handler = app;
 
@@ -112,11 +127,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       force.unref();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       clearTimeout(force);
+      // No new replies by email; then the work after sends, then the worker, then the database.
+      await mail.stopInbound();
       await chat.settle();
+      await mail.close();
       await database.close();
     })();
     return closing;
   };
   logger.info({ url, database: database.kind }, 'ChatPro listening');
-  return { url, port, database, io, chat, logger, seeded, close };
+  return { url, port, database, io, chat, mail, logger, seeded, close };
 }

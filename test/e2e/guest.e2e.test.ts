@@ -177,6 +177,15 @@ describe('guest page in Chromium', function () {
   it('shows "link non valido" for an unknown link and "chat chiusa" for an expired one', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
+    const logs: string[] = [];
+    page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+    page.on('websocket', (ws) => {
+      logs.push(`ws open ${ws.url()}`);
+      ws.on('framereceived', (f) => logs.push(`ws < ${String(f.payload).slice(0, 200)}`));
+      ws.on('framesent', (f) => logs.push(`ws > ${String(f.payload).slice(0, 200)}`));
+      ws.on('close', () => logs.push('ws close'));
+    });
     await page.goto(`${server.url}/c/${'x'.repeat(24)}`);
     await page.getByTestId('invalid-link').waitFor();
     expect(await page.locator('h1').textContent()).to.equal('Link non valido');
@@ -190,7 +199,15 @@ describe('guest page in Chromium', function () {
     await page.reload();
     await page.getByTestId('closed').waitFor();
     expect(await page.getByTestId('closed').textContent()).to.include('Chat chiusa');
-    await page.locator('.bubble .text').first().waitFor();
+    await page
+      .locator('.bubble .text')
+      .first()
+      .waitFor()
+      .catch(async (err: unknown) => {
+        await page.screenshot({ path: artifactPath('failure-closed.png') });
+        console.log(logs.join('\n'));
+        throw err;
+      });
     expect(await page.locator('.bubble .text').allTextContents()).to.deep.equal(['Prima della chiusura']);
     expect(await page.locator('.composer').count()).to.equal(0);
     await page.screenshot({ path: artifactPath('guest-closed-phone.png') });

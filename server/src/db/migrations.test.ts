@@ -5,7 +5,7 @@ import { openDatabase } from './index.ts';
 
 const TABLES = [
   'attachment_chunks', 'attachments', 'audit_entries', 'auth_transactions', 'chat_link_notify', 'chat_links',
-  'context_viewers', 'contexts', 'external_users', 'group_members', 'groups', 'invitations', 'messages',
+  'context_viewers', 'contexts', 'external_users', 'group_members', 'groups', 'guest_email_queue', 'invitations', 'messages',
   'note_templates', 'notifications', 'organisations', 'sessions', 'user_identities', 'users',
 ];
 

@@ -242,6 +242,8 @@ export const groupMembers = pgTable(
     linkId: uuid('link_id').references(() => chatLinks.id, { onDelete: 'set null' }),
     /** Last sequence number this member has read (read state). */
     lastReadSeq: integer('last_read_seq').notNull().default(0),
+    /** An external member who unsubscribed from this group's offline emails. */
+    emailOptOut: boolean('email_opt_out').notNull().default(false),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -250,6 +252,39 @@ export const groupMembers = pgTable(
     index('group_members_external_idx').on(t.externalUserId),
     check('group_members_one_member', sql`(${t.userId} is null) <> (${t.externalUserId} is null)`),
   ],
+);
+
+/**
+ * The offline email of each guest of each group: a pending email (due_at set) batches the
+ * messages the guest has not seen; the row stays after sending to space the next one out.
+ * Kept in the database so that a restart does not lose it and several processes share it.
+ */
+export const guestEmailQueue = pgTable(
+  'guest_email_queue',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    externalUserId: uuid('external_user_id')
+      .notNull()
+      .references(() => externalUsers.id, { onDelete: 'cascade' }),
+    /** When the pending email is due; null when nothing is pending. */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    /** When the pending email was asked for: each new message pushes `due_at` back, up to a limit from here. */
+    pendingSince: timestamp('pending_since', { withTimezone: true }),
+    /** First and last sequence numbers that asked for the pending email. */
+    firstSeq: integer('first_seq'),
+    lastSeq: integer('last_seq').notNull().default(0),
+    /** Highest sequence number an email (or the guest's reading) has covered. */
+    sentSeq: integer('sent_seq').notNull().default(0),
+    lastSentAt: timestamp('last_sent_at', { withTimezone: true }),
+    /** A worker's claim: who holds the row and until when (a crashed worker's claim lapses). */
+    claimId: uuid('claim_id'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.externalUserId] }), index('guest_email_queue_due_idx').on(t.dueAt)],
 );
 
 /** First sign-in of an external user through a link ("notifica accesso"). */

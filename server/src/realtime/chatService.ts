@@ -13,6 +13,11 @@ import { findLinkByToken } from '../services/links.ts';
 import { notifyExternalMessage } from '../services/notifications.ts';
 import type { Hub } from './hub.ts';
 
+/** Told of every new message after it is broadcast (the offline emails of guests). */
+export interface MessageListener {
+  onMessage(message: MessageDto): Promise<void>;
+}
+
 export class ChatService {
   /** Work after an acknowledgement (notifications, activity); awaited on shutdown and in tests. */
   private readonly pending = new Set<Promise<void>>();
@@ -21,6 +26,7 @@ export class ChatService {
     private readonly db: Db,
     private readonly hub: Hub,
     private readonly logger: Logger,
+    private readonly listener: MessageListener | null = null,
   ) {}
 
   async access(actor: ChatActor, groupId: string, cache?: Map<string, GroupAccess>): Promise<GroupAccess> {
@@ -80,6 +86,7 @@ export class ChatService {
       if (message.author.kind === 'external') {
         for (const { userId, notification } of await notifyExternalMessage(this.db, message, contextId)) this.hub.notify(userId, notification);
       }
+      await this.listener?.onMessage(message);
     })()
       .catch((err: unknown) => this.logger.error({ err, messageId: message.id }, 'after-send work failed'))
       .finally(() => this.pending.delete(work));

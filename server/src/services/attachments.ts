@@ -107,7 +107,7 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
   return stored.filter(Boolean);
 }
 
-async function storeFile(
+export async function storeFile(
   db: Db,
   stream: Readable & { truncated?: boolean },
   info: busboy.FileInfo,
