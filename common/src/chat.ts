@@ -78,6 +78,7 @@ export const GroupMerge = z.strictObject({
 });
 export const MemberAdd = z.strictObject({ externalUserId: Uuid });
 
+export const ContextWatch = z.strictObject({ contextId: Uuid });
 export const Typing = z.strictObject({ groupId: Uuid, typing: z.boolean() });
 export const ReadUpTo = z.strictObject({ groupId: Uuid, seq: z.number().int().min(0) });
 
@@ -170,6 +171,8 @@ export interface ClientToServerEvents {
   ) => void;
   'message:send': (payload: z.input<typeof MessageSend>, ack: (res: Ack<{ message: MessageDto }>) => void) => void;
   'messages:since': (payload: z.input<typeof MessagesSince>, ack: (res: Ack<{ messages: MessageDto[]; hasMore: boolean }>) => void) => void;
+  /** Hear of the groups and links of a context one views (its "discussioni" screen is open). */
+  'context:watch': (payload: z.input<typeof ContextWatch>, ack: (res: Ack<object>) => void) => void;
   typing: (payload: z.input<typeof Typing>) => void;
   read: (payload: z.input<typeof ReadUpTo>, ack?: (res: Ack<object>) => void) => void;
 }

@@ -2,7 +2,7 @@
  * Socket events, one handler each. Every payload is checked with its schema from `common`; a bad
  * one gets an error ack and the connection keeps working.
  */
-import { ChatJoin, MessageSend, MessagesSince, ReadUpTo, Typing, type ErrorAck } from '@chatpro/common';
+import { ChatJoin, ContextWatch, MessageSend, MessagesSince, ReadUpTo, Typing, type ErrorAck } from '@chatpro/common';
 import type { IncomingMessage } from 'node:http';
 import type { Session, SessionData } from 'express-session';
 import type { z } from 'zod';
@@ -10,6 +10,7 @@ import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { loadActor } from '../http/auth.ts';
+import { authorizeContext } from '../policies/contextPolicy.ts';
 import type { ChatActor } from '../policies/groupPolicy.ts';
 import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
 import { resumeAcrossMerge } from '../services/groups.ts';
@@ -90,6 +91,13 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
           ? await resumeAcrossMerge(db, groupId!, access.group.id, p.sinceSeq)
           : await messagesSince(db, access.group.id, p.sinceSeq, 200);
       return { group: await readGroup(db, access.group.id), ...page };
+    });
+
+    on('context:watch', ContextWatch, async (actor, p) => {
+      if (actor.kind !== 'internal') throw new AppError(403, 'forbidden', 'Only viewers watch a context');
+      await authorizeContext(db, actor, p.contextId);
+      await socket.join(rooms.context(p.contextId));
+      return {};
     });
 
     on('messages:since', MessagesSince, async (actor, p) => {
