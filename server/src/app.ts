@@ -17,6 +17,7 @@ import { meRoutes } from './routes/me.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { guestRoutes } from './routes/guest.ts';
 import { workspaceRoutes } from './routes/workspace.ts';
+import { outlookAddinRoutes } from './routes/outlookAddin.ts';
 import type { ChatService } from './realtime/chatService.ts';
 import type { Hub } from './realtime/hub.ts';
 import { createGmailAddonRouter, GMAIL_ADDON_PATH } from '@chatpro/gmail-addon';
@@ -101,6 +102,8 @@ export function createApp(deps: AppDeps): Express {
     app.get(['/app', '/app/{*rest}'], page('app.html'));
     app.get('/c/:token', page('guest.html'));
   }
+  // The Outlook add-in: its pages and its manifests for this server's public URL.
+  app.use('/addins/outlook', outlookAddinRoutes({ publicUrl: deps.publicUrl }));
 
   app.use(errorMiddleware(logger));
   return app;
