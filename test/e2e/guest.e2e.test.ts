@@ -194,7 +194,8 @@ describe('guest page in Chromium', function () {
     await signInAsGuest(page, 'closing@customer.test', 'Cliente Chiuso');
     await page.fill('.composer textarea', 'Prima della chiusura');
     await page.click('.composer button[type="submit"]');
-    await page.locator('.bubble.mine .text', { hasText: 'Prima della chiusura' }).waitFor();
+    // Stored and acknowledged, not merely pending: only then may the link close.
+    await page.locator('[data-testid="message"] .text', { hasText: 'Prima della chiusura' }).waitFor();
     await asPiero.patch(`/api/links/${link.id}`, { expiresAt: new Date(Date.now() - 1000).toISOString() });
     await page.reload();
     await page.getByTestId('closed').waitFor();

@@ -72,7 +72,7 @@ function Conversation(props: { view: GuestViewDto; t: Translate; locale: string;
   const chat = useChat({ kind: 'guest', token }, { as: 'external', me });
   const [expanded, setExpanded] = useState<'chat' | 'body'>('chat');
   const [menuOpen, setMenuOpen] = useState(false);
-  const closed = !view.active;
+  const closed = !view.active || chat.closed;
 
   async function upload(files: File[]): Promise<AttachmentDto[]> {
     const form = new FormData();

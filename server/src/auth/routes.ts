@@ -8,7 +8,7 @@ import { eq, lt } from 'drizzle-orm';
 import express, { type Request, type Response, type Router } from 'express';
 import * as client from 'openid-client';
 import { z } from 'zod';
-import { AUDIENCES } from '@chatpro/common';
+import { AUDIENCES, LinkToken } from '@chatpro/common';
 import type { Db } from '../db/index.ts';
 import { authTransactions } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
@@ -30,7 +30,7 @@ const TRANSACTION_TTL_MS = 10 * 60 * 1000;
 const LoginQuery = z.object({
   audience: z.enum(AUDIENCES).default('external'),
   returnTo: z.string().max(2000).optional(),
-  link: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/).optional(),
+  link: LinkToken.optional(),
 });
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url');

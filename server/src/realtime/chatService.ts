@@ -81,15 +81,18 @@ export class ChatService {
   private after(message: MessageDto, contextId: string, created: boolean): void {
     if (!created) return;
     this.hub.message(message);
+    // Each step on its own: one failing (say, the activity time) must not cost the notifications.
+    const step = (name: string, fn: () => Promise<unknown>) =>
+      fn().catch((err: unknown) => this.logger.error({ err, messageId: message.id, step: name }, 'after-send work failed'));
     const work = (async () => {
-      await touchContext(this.db, contextId);
+      await step('activity', () => touchContext(this.db, contextId));
       if (message.author.kind === 'external') {
-        for (const { userId, notification } of await notifyExternalMessage(this.db, message, contextId)) this.hub.notify(userId, notification);
+        await step('notifications', async () => {
+          for (const { userId, notification } of await notifyExternalMessage(this.db, message, contextId)) this.hub.notify(userId, notification);
+        });
       }
-      await this.listener?.onMessage(message);
-    })()
-      .catch((err: unknown) => this.logger.error({ err, messageId: message.id }, 'after-send work failed'))
-      .finally(() => this.pending.delete(work));
+      await step('listener', async () => this.listener?.onMessage(message));
+    })().finally(() => this.pending.delete(work));
     this.pending.add(work);
   }
 

@@ -61,13 +61,14 @@ export async function resolveInternalUser(db: Db, identity: VerifiedIdentity): P
 
 export async function upsertExternalUser(db: Db, identity: VerifiedIdentity): Promise<{ id: string }> {
   const email = identity.email.toLowerCase();
-  const name = identity.name || email;
+  // Apple sends the name only at the first sign-in: a later sign-in without one keeps it.
+  const named = Boolean(identity.name) && identity.name !== identity.email;
   const [row] = await db
     .insert(externalUsers)
-    .values({ provider: identity.provider, subject: identity.subject, email, name })
+    .values({ provider: identity.provider, subject: identity.subject, email, name: named ? identity.name : email })
     .onConflictDoUpdate({
       target: [externalUsers.provider, externalUsers.subject],
-      set: { email, name, lastSeenAt: new Date() },
+      set: { email, ...(named ? { name: identity.name } : {}), lastSeenAt: new Date() },
     })
     .returning({ id: externalUsers.id });
   return row!;

@@ -26,6 +26,8 @@ export interface ChatState {
   pending: PendingMessage[];
   typing: AuthorDto[];
   error: string | null;
+  /** The server said the chat is closed (its link expired while the page was open). */
+  closed: boolean;
 }
 
 const newClientId = () =>
@@ -57,7 +59,7 @@ export function mergeMessages(current: MessageDto[], incoming: MessageDto[], rem
 const highestSeq = (messages: MessageDto[]) => messages.reduce((max, m) => Math.max(max, m.seq), 0);
 
 export function useChat(target: Target, opts: { as: 'internal' | 'external'; url?: string; me?: { id: string } | null }) {
-  const [state, setState] = useState<ChatState>({ connected: false, group: null, messages: [], pending: [], typing: [], error: null });
+  const [state, setState] = useState<ChatState>({ connected: false, group: null, messages: [], pending: [], typing: [], error: null, closed: false });
   const socketRef = useRef<ChatSocket | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -87,6 +89,7 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
         // Refused for good (closed chat, bad input): keep the text so that nothing typed is lost.
         update((s) => ({
           ...s,
+          closed: s.closed || res.error.code === 'link_closed',
           pending: s.pending.map((x) => (x.clientId === p.clientId ? { ...x, state: 'failed', error: res.error.message } : x)),
         }));
       }
