@@ -16,7 +16,12 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (signal) out += `\n[killed by ${signal}]`;
+      resolve(code);
+    }),
+  );
   return { child, output: () => out, exit };
 }
 
@@ -28,7 +33,8 @@ async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
   }
 }
 
-describe('the server process', () => {
+describe('the server process', function () {
+  this.timeout(120_000);
   let dataDir: string;
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'chatpro-proc-'));
@@ -45,7 +51,7 @@ describe('the server process', () => {
   it('starts on the embedded defaults with demo data, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const proc = run({ DATA_DIR: dataDir, PORT: '0' });
     try {
-      await waitFor(() => /running at (http:\S+)/.test(proc.output()), 30_000);
+      await waitFor(() => /running at (http:\S+)/.test(proc.output()), 60_000);
       const url = /running at (http:\S+)/.exec(proc.output())![1]!;
       expect(proc.output()).to.include('piero.fanti@tweppy-demo.test');
       const health = await fetch(`${url}/healthz`);
@@ -59,7 +65,7 @@ describe('the server process', () => {
     // Data stays: a second start finds the demo organisation and does not seed again.
     const again = run({ DATA_DIR: dataDir, PORT: '0' });
     try {
-      await waitFor(() => /running at (http:\S+)/.test(again.output()), 30_000);
+      await waitFor(() => /running at (http:\S+)/.test(again.output()), 60_000);
       again.child.kill('SIGINT');
       expect(await again.exit, again.output()).to.equal(0);
     } finally {

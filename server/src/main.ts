@@ -14,7 +14,30 @@ try {
   throw err;
 }
 
+// Signals are heard from the first moment: one that arrives while starting stops right after.
+let stopping = false;
+let started: Awaited<ReturnType<typeof startServer>> | undefined;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  if (!started) return; // startServer's continuation below sees `stopping`
+  started.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
 const server = await startServer(config);
+started = server;
+if (stopping) {
+  stopping = false;
+  stop();
+}
 const lines = [
   '',
   `  ChatPro is running at ${server.url}`,
@@ -30,15 +53,3 @@ if (config.devIdp) {
 }
 lines.push('');
 console.log(lines.join('\n'));
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-}
