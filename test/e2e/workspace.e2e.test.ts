@@ -72,6 +72,25 @@ describe('workspace in Chromium', function () {
     await page.screenshot({ path: artifactPath('workspace-closed.png') });
   });
 
+  it('composes a new email with "Gestisci chat": the button with the link lands in its body', async () => {
+    await page.getByTestId('new').click();
+    await page.getByTestId('new-context').waitFor();
+    await page.getByTestId('manage-chat').click();
+    await page.getByTestId('chat-on').check();
+    await page.getByTestId('new-subject').fill('Offerta nuova <script>x</script>');
+    await page.getByTestId('new-body').fill('Buongiorno,\nle inviamo la nostra offerta.');
+    await page.screenshot({ path: artifactPath('workspace-new-email.png') });
+    await page.getByTestId('save-context').click();
+    await page.getByTestId('link-settings').waitFor();
+    const url = await page.getByTestId('link-url').inputValue();
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const body = (await page.evaluate((cid) => fetch(`/api/contexts/${cid}`).then((r) => r.json()), id)) as { bodyHtml: string; subject: string };
+    expect(body.subject).to.equal('Offerta nuova <script>x</script>');
+    expect(body.bodyHtml).to.include('<p>le inviamo la nostra offerta.</p>');
+    expect(body.bodyHtml).to.include(`href="${url}"`).and.include('Clicca qui per discuterne');
+    expect(await page.getByTestId('context-subject').textContent()).to.equal('Offerta nuova <script>x</script>');
+  });
+
   it('a guest through a template link creates a note that appears live in the message list', async () => {
     await page.goto(`${server.url}/app/templates/${templateId}`);
     await page.getByTestId('template-preview').waitFor();
