@@ -16,12 +16,12 @@ try {
 
 // Signals are heard from the first moment: one that arrives while starting stops right after.
 let stopping = false;
-let started: Awaited<ReturnType<typeof startServer>> | undefined;
+const running: { server?: Awaited<ReturnType<typeof startServer>> } = {};
 const stop = () => {
   if (stopping) return;
   stopping = true;
-  if (!started) return; // startServer's continuation below sees `stopping`
-  started.close().then(
+  if (!running.server) return; // startServer's continuation below sees `stopping`
+  running.server.close().then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);
@@ -33,7 +33,7 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 
 const server = await startServer(config);
-started = server;
+running.server = server;
 if (stopping) {
   stopping = false;
   stop();
