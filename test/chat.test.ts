@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import yauzl from 'yauzl';
+import { unzip } from '../server/src/testing/zip.ts';
 import { schema, type RunningServer } from '@chatpro/server';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
@@ -12,29 +12,6 @@ import { startTestServer } from '../server/src/testing/testServer.ts';
 type User = Awaited<ReturnType<typeof makeUser>>;
 const cid = () => randomUUID().replace(/-/g, '');
 
-async function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))),
-  );
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on('data', (c: Buffer) => chunks.push(c));
-        stream!.on('end', () => {
-          files.set(entry.fileName, Buffer.concat(chunks));
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
 
 describeEngines('guest chat', (engine) => {
   let server: RunningServer;

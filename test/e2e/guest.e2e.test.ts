@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
-import yauzl from 'yauzl';
+import { unzip } from '../../server/src/testing/zip.ts';
 import { schema, type RunningServer } from '@chatpro/server';
 import { TestClient } from '../../server/src/testing/client.ts';
 import { makeContext, makeOrg, makeUser } from '../../server/src/testing/factories.ts';
@@ -14,25 +14,6 @@ import { artifactPath, launchBrowser } from '../support/browser.ts';
 
 const cid = () => randomUUID().replace(/-/g, '');
 
-async function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (e, z) => (e ? reject(e) : resolve(z!))));
-  const files = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-          files.set(entry.fileName, Buffer.concat(chunks));
-          zip.readEntry();
-        });
-      }),
-    );
-    zip.on('end', resolve).on('error', reject);
-    zip.readEntry();
-  });
-  return files;
-}
 
 describe('guest page in Chromium', function () {
   this.timeout(90_000);

@@ -2,6 +2,7 @@
  * Groups and messages. The send path is one insert that takes the group's next sequence number
  * in the same transaction (a row lock on that group only); reads walk the (group, seq) index.
  */
+import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { AuthorDto, GroupDto, MemberDto, MessageDto } from '@chatpro/common';
 import type { Db, Tx } from '../db/index.ts';
@@ -306,4 +307,15 @@ export async function markRead(db: Db, groupId: string, member: { kind: 'interna
 
 export async function touchContext(db: Db, contextId: string): Promise<void> {
   await db.update(contexts).set({ lastActivityAt: new Date() }).where(eq(contexts.id, contextId));
+}
+
+/** A system message in the context's public discussion (audit of settings, groups). */
+export async function systemMessage(tx: Tx, contextId: string, text: string): Promise<MessageDto> {
+  const publicGroup = await ensurePublicGroup(tx, contextId);
+  const stored = await storeMessage(
+    tx as unknown as Db,
+    { group: publicGroup, author: { kind: 'system', id: null, name: 'ChatPro' }, clientId: `sys-${randomBytes(12).toString('base64url')}`, body: text, attachmentIds: [] },
+    tx,
+  );
+  return stored.message;
 }

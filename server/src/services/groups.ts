@@ -2,24 +2,14 @@
  * Groups made by internal users: "Crea gruppo", "unisci gruppi" and "aggiungi esterno". Each is
  * recorded in the context's public discussion.
  */
-import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { GroupDto, MessageDto } from '@chatpro/common';
-import type { Db, Tx } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 import { chatLinks, externalUsers, groupMembers, groups, linkAccesses, messageSeqHistory, messages, users } from '../db/schema.ts';
 import { AppError, badRequest, notFound } from '../http/errors.ts';
 import type { InternalActor } from '../http/auth.ts';
-import { ensurePublicGroup, messagesSince, readGroup, storeMessage } from './chat.ts';
+import { messagesSince, readGroup, systemMessage } from './chat.ts';
 
-async function systemMessage(tx: Tx, contextId: string, text: string): Promise<MessageDto> {
-  const publicGroup = await ensurePublicGroup(tx, contextId);
-  const stored = await storeMessage(
-    tx as unknown as Db,
-    { group: publicGroup, author: { kind: 'system', id: null, name: 'ChatPro' }, clientId: `sys-${randomBytes(12).toString('base64url')}`, body: text, attachmentIds: [] },
-    tx,
-  );
-  return stored.message;
-}
 
 export interface GroupChange {
   group: GroupDto;

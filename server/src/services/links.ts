@@ -11,7 +11,7 @@ import { auditEntries, chatLinkNotify, chatLinks, contexts, users } from '../db/
 import { badRequest, notFound } from '../http/errors.ts';
 import type { InternalActor } from '../http/auth.ts';
 import { isLinkActive, presentLink, type LinkRow } from '../presenters/chat.ts';
-import { ensurePublicGroup, storeMessage } from './chat.ts';
+import { systemMessage } from './chat.ts';
 import { expiryFromInput, formatDate } from './time.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -77,13 +77,7 @@ async function audit(
 ): Promise<MessageDto | null> {
   let message: MessageDto | null = null;
   if (link.contextId) {
-    const publicGroup = await ensurePublicGroup(tx, link.contextId);
-    const stored = await storeMessage(
-      tx as unknown as Db,
-      { group: publicGroup, author: { kind: 'system', id: null, name: 'ChatPro' }, clientId: `audit-${randomBytes(12).toString('base64url')}`, body: text, attachmentIds: [] },
-      tx,
-    );
-    message = stored.message;
+    message = await systemMessage(tx, link.contextId, text);
     await tx.update(contexts).set({ lastActivityAt: new Date() }).where(eq(contexts.id, link.contextId));
   }
   await tx.insert(auditEntries).values({
