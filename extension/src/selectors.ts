@@ -14,6 +14,8 @@ export interface ComposeSelectors {
   ccChips: string;
   /** The host's own id of the draft, when it has one (reuses the context across reloads). */
   draftId: string | null;
+  /** The subject of the thread a reply belongs to, for replies without a subject field. */
+  threadSubject: string | null;
 }
 
 export const gmail: ComposeSelectors = {
@@ -30,6 +32,8 @@ export const gmail: ComposeSelectors = {
   ccChips: 'div[name="cc"] [data-hovercard-id]',
   // Gmail's hidden draft id input (value "#msg-a:r…" once the draft is saved, "undefined" before).
   draftId: 'input[name="draft"]',
+  // Gmail conversation view: the thread's subject heading above the messages (`h2.hP`).
+  threadSubject: 'h2.hP',
 };
 
 export const outlook: ComposeSelectors = {
@@ -45,4 +49,6 @@ export const outlook: ComposeSelectors = {
   ccChips: 'div[aria-label="Cc"] [title*="@"]',
   // Outlook on the web shows no draft id in the compose DOM.
   draftId: null,
+  // Outlook on the web reading pane: the subject heading of the conversation a reply belongs to.
+  threadSubject: 'div[role="main"] [role="heading"][aria-level="2"]',
 };

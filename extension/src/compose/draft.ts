@@ -24,11 +24,12 @@ function addressOf(chip: Element): string | null {
   return null;
 }
 
-export function readDraft(root: Element, sel: ComposeSelectors, fallbackSubject = ''): DraftInput {
+export function readDraft(root: Element, sel: ComposeSelectors): DraftInput {
   const chips = (selector: string) => [...root.querySelectorAll(selector)].map(addressOf).filter((a): a is string => a !== null);
   const subject = root.querySelector<HTMLInputElement>(sel.subject)?.value ?? '';
+  const thread = sel.threadSubject ? (root.ownerDocument.querySelector(sel.threadSubject)?.textContent ?? '') : '';
   return {
-    subject: subject.trim() || fallbackSubject,
+    subject: subject.trim() || thread.trim(),
     to: chips(sel.toChips),
     cc: chips(sel.ccChips),
     bodyHtml: composeBody(root, sel)?.innerHTML ?? '',

@@ -14,7 +14,7 @@ import { ComposeControl, PANEL_CSS, type ComposeHost } from './panel.tsx';
 const MARK = 'data-chatpro-send';
 let next = 0;
 
-export function watchComposeWindows(ctx: ContentScriptContext, sel: ComposeSelectors, hostName: string, fallbackSubject: () => string = () => ''): void {
+export function watchComposeWindows(ctx: ContentScriptContext, sel: ComposeSelectors, hostName: string): void {
   const attach = async (sendButton: Element) => {
     const id = String(++next);
     sendButton.setAttribute(MARK, id);
@@ -24,7 +24,7 @@ export function watchComposeWindows(ctx: ContentScriptContext, sel: ComposeSelec
     if (body) trackCaret(body, ctx.signal);
     const host: ComposeHost = {
       draftKey: () => draftKey(root, sel, hostName),
-      readDraft: () => readDraft(root, sel, fallbackSubject()),
+      readDraft: () => readDraft(root, sel),
       hasButton: (url) => [...(composeBody(root, sel)?.querySelectorAll('a[href]') ?? [])].some((a) => (a as HTMLAnchorElement).href === url),
       insert: (html, text) => {
         const target = composeBody(root, sel);
@@ -37,7 +37,10 @@ export function watchComposeWindows(ctx: ContentScriptContext, sel: ComposeSelec
       anchor: `[${MARK}="${id}"]`,
       append: 'after',
       css: PANEL_CSS,
-      onMount(container) {
+      onMount(container, _shadow, shadowHost) {
+        // Beside the send button, not on a line of its own under it.
+        shadowHost.style.display = 'inline-block';
+        shadowHost.style.verticalAlign = 'middle';
         const app = document.createElement('div');
         container.append(app);
         render(<ComposeControl host={host} />, app);

@@ -7,6 +7,5 @@ import type { Feature } from './types.ts';
 export const gmailComposeChat: Feature = {
   name: 'gmail-compose-chat',
   include: (location) => isGmail(location.hostname),
-  // An inline reply has no subject field: the thread's subject (the page title) stands in.
-  init: (ctx) => watchComposeWindows(ctx, gmail, 'gmail', () => document.title.replace(/ - [^-]*@[^-]* - Gmail$/, '').replace(/ - Gmail$/, '')),
+  init: (ctx) => watchComposeWindows(ctx, gmail, 'gmail'),
 };
