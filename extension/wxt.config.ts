@@ -19,6 +19,8 @@ export default defineConfig({
     host_permissions: ['http://localhost/*', 'http://127.0.0.1/*', ...MAIL_MATCHES],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     web_accessible_resources: [{ resources: ['connected.html'], matches: ['<all_urls>'] }],
+    // MV2 (Firefox) has no optional_host_permissions: origins go in optional_permissions.
+    ...(browser === 'firefox' ? { optional_permissions: ['https://*/*', 'http://*/*'] } : {}),
     ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: 'chatpro@tweppy.invalid', strict_min_version: '115.0', data_collection_permissions: { required: ['personalCommunications', 'authenticationInfo'] } } } } : {}),
   }),
   vite: () => ({ plugins: [preact()] }),
