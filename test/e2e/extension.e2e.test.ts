@@ -159,7 +159,7 @@ describe('browser extension in Chromium', function () {
     await dialog.getByTestId('chatpro-whatsapp').click();
     await tabOpened(`${WHATSAPP}?text=${encodeURIComponent(`Sopralluogo cantiere\n${url}`)}`);
 
-    await dialogToggle.click(); // closes the panel, which sits over the thread above
+    await dialog.getByTestId('chatpro-close').click(); // the panel sits over the thread above
 
     // The inline reply is another draft: its own context, with the thread's subject.
     const reply = page.locator('#reply-1');

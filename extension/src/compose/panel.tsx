@@ -24,6 +24,7 @@ export const PANEL_CSS = `
 .cp-row button { font: inherit; padding: 4px 8px; cursor: pointer; }
 .cp-url { word-break: break-all; font-size: 12px; color: #374151; }
 .cp-error { color: #b91c1c; }
+.cp-close { position: absolute; top: 4px; right: 6px; border: 0; background: none; font: 18px/1 Arial, sans-serif; cursor: pointer; color: #6b7280; }
 .cp-users { max-height: 90px; overflow: auto; border: 1px solid #e5e7eb; padding: 4px; }
 `;
 
@@ -85,7 +86,10 @@ export function ComposeControl(props: { host: ComposeHost }) {
         Gestisci chat
       </button>
       {open && (
-        <div class="cp-panel" data-testid="chatpro-panel" data-context-id={contextId}>
+        <div class="cp-panel" data-testid="chatpro-panel" data-context-id={contextId} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+          <button type="button" class="cp-close" aria-label="Chiudi" data-testid="chatpro-close" onClick={() => setOpen(false)}>
+            ×
+          </button>
           {busy && <p>Attivazione…</p>}
           {error && (
             <p class="cp-error" data-testid="chatpro-error">
