@@ -83,6 +83,20 @@ describeEngines('browser extension tokens', (engine) => {
     expect((await asOther.request('GET', '/api/me', undefined, { authorization: 'Bearer !!' })).body).to.deep.equal({ kind: 'anonymous' });
   });
 
+  it('disconnects the sockets of a token when it is revoked', async () => {
+    const browser = new TestClient(server.url);
+    await browser.signIn('internal', piero.email);
+    const token = await connect(browser);
+    const socket = io(server.url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    await new TestClient(server.url).request('DELETE', '/api/extension/token', undefined, bearer(token));
+    expect(await closed).to.equal('io server disconnect');
+  });
+
   it('accepts the token in the socket handshake and refuses a revoked one', async () => {
     const browser = new TestClient(server.url);
     await browser.signIn('internal', piero.email);

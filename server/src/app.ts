@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(guestRoutes(chatDeps));
   api.use(workspaceRoutes(chatDeps));
   api.use(mailRoutes(db, deps.mail));
-  api.use(extensionApiRoutes(db));
+  api.use(extensionApiRoutes(db, deps.hub));
   api.use(apiNotFound);
   app.use('/api', api);
 

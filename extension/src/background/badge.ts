@@ -6,8 +6,8 @@
 import browser from 'webextension-polyfill';
 import { io, type Socket } from 'socket.io-client';
 import type { ContextSummaryDto, Page } from '@chatpro/common';
-import { api } from '../api.ts';
-import { getServer, getToken } from '../settings.ts';
+import { api, ApiError } from '../api.ts';
+import { forgetSignIn, getServer, getToken } from '../settings.ts';
 
 export const POLL_ALARM = 'chatpro-badge-poll';
 const POLL_MINUTES = 1;
@@ -38,7 +38,11 @@ class Badge {
       const page = await api<Page<ContextSummaryDto>>('GET', '/api/contexts?limit=50');
       this.set(page.items.reduce((n, c) => n + c.unread, 0));
     } catch (err) {
-      console.warn('ChatPro: badge refresh failed', err);
+      // Revoked elsewhere (another device, the server): this extension is signed out.
+      if (err instanceof ApiError && err.status === 401) {
+        await forgetSignIn();
+        this.stop();
+      } else console.warn('ChatPro: badge refresh failed', err);
     }
     return this.unread;
   }

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { ask } from '../messages.ts';
 import { getDraftLink, getToken, getUser, saveSignIn, setServer } from '../settings.ts';
 import { WHATSAPP_SEND } from '../share.ts';
+import { badge } from './badge.ts';
 import { contextFromDraft, handle, signInUrl } from './handlers.ts';
 
 const SERVER = 'http://127.0.0.1:3999';
@@ -79,6 +80,13 @@ describe('extension background: token handling and messages', () => {
     const second = (await handle({ type: 'compose:activate', draftKey: 'gmail:local:1', draft })) as { contextId: string; reused: boolean };
     expect(second).to.include({ contextId: 'ctx1', reused: true });
     expect(created).to.equal(1);
+  });
+
+  it('forgets a token the server no longer accepts (revoked elsewhere)', async () => {
+    await saveSignIn('cpx_revoked', { id: 'u1', name: 'P', email: 'p@t.test' });
+    fetchStub = stubFetch({ 'GET /api/contexts': () => ({ status: 401, body: { error: { code: 'unauthenticated', message: 'Sign in' } } }) });
+    expect(await badge.refresh()).to.equal(0);
+    expect(await getToken()).to.equal(null);
   });
 
   it('never sends an empty subject', () => {

@@ -79,13 +79,17 @@ export async function loadActor(db: Db, ids: { userId?: string | undefined; exte
   return null;
 }
 
-/** The user of a live (not revoked) extension token, marking it used; null for anything else. */
-export async function userOfExtensionToken(db: Db, token: string): Promise<string | null> {
+/** A live (not revoked) extension token, marked used; null for anything else. */
+export async function liveExtensionToken(db: Db, token: string): Promise<{ id: string; userId: string } | null> {
   if (!token) return null;
   const [row] = await db
     .update(extensionTokens)
     .set({ lastUsedAt: new Date() })
     .where(and(eq(extensionTokens.tokenHash, hashExtensionToken(token)), isNull(extensionTokens.revokedAt)))
-    .returning({ userId: extensionTokens.userId });
-  return row?.userId ?? null;
+    .returning({ id: extensionTokens.id, userId: extensionTokens.userId });
+  return row ?? null;
+}
+
+export async function userOfExtensionToken(db: Db, token: string): Promise<string | null> {
+  return (await liveExtensionToken(db, token))?.userId ?? null;
 }

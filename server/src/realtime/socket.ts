@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { loadActor, userOfExtensionToken } from '../http/auth.ts';
+import { liveExtensionToken, loadActor } from '../http/auth.ts';
 import { authorizeContext } from '../policies/contextPolicy.ts';
 import type { ChatActor } from '../policies/groupPolicy.ts';
 import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
@@ -36,10 +36,11 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (token !== undefined) {
       if (typeof token !== 'string') return next(new Error(SOCKET_ERRORS.unauthenticated));
-      userOfExtensionToken(db, token).then(
-        (userId) => {
-          if (!userId) return next(new Error(SOCKET_ERRORS.unauthenticated));
-          socket.data.internalUserId = userId;
+      liveExtensionToken(db, token).then(
+        (row) => {
+          if (!row) return next(new Error(SOCKET_ERRORS.unauthenticated));
+          void socket.join(rooms.extensionToken(row.id));
+          socket.data.internalUserId = row.userId;
           socket.data.externalUserId = undefined;
           socket.data.access = new Map();
           next();

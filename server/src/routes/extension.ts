@@ -13,6 +13,7 @@ import { bearerToken, hashExtensionToken, newExtensionToken } from '../http/bear
 import { AppError, unauthenticated } from '../http/errors.ts';
 import { escapeHtml } from '../http/html.ts';
 import type { RelyingParty } from '../auth/oidc.ts';
+import type { Hub } from '../realtime/hub.ts';
 
 /**
  * Where a token may be sent: the redirect URLs of `identity.launchWebAuthFlow` (Chrome, Firefox)
@@ -66,7 +67,7 @@ export function extensionConnectRoutes(db: Db, relyingParties: Map<string, Relyi
   return router;
 }
 
-export function extensionApiRoutes(db: Db): Router {
+export function extensionApiRoutes(db: Db, hub: Hub): Router {
   const router = express.Router();
 
   router.get('/extension/tokens', async (req, res) => {
@@ -86,10 +87,12 @@ export function extensionApiRoutes(db: Db): Router {
     const token = bearerToken(req);
     if (!token) throw unauthenticated('Call with the extension token to revoke');
     const actor = await requireInternal(db, req);
-    await db
+    const revoked = await db
       .update(extensionTokens)
       .set({ revokedAt: new Date() })
-      .where(and(eq(extensionTokens.tokenHash, hashExtensionToken(token)), eq(extensionTokens.userId, actor.id)));
+      .where(and(eq(extensionTokens.tokenHash, hashExtensionToken(token)), eq(extensionTokens.userId, actor.id)))
+      .returning({ id: extensionTokens.id });
+    for (const row of revoked) hub.extensionTokenRevoked(row.id);
     res.status(204).end();
   });
 
