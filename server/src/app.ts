@@ -25,6 +25,7 @@ import { createGmailPorts } from './addons/gmailPorts.ts';
 import type { GmailAddonConfig } from './env.ts';
 import type { Mail } from './mail/index.ts';
 import { mailRoutes, unsubscribeRoutes } from './routes/mail.ts';
+import { extensionApiRoutes, extensionConnectRoutes } from './routes/extension.ts';
 
 export interface AppDeps {
   database: Database;
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   const csrf = csrfProtection(() => origin);
   app.post('/auth/logout', csrf);
   app.use('/auth', authRoutes({ db, logger, publicUrl: deps.publicUrl, secureCookies, relyingParties: deps.relyingParties }));
+  app.use(extensionConnectRoutes(db, deps.relyingParties));
 
   const api = express.Router();
   api.use(csrf);
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(guestRoutes(chatDeps));
   api.use(workspaceRoutes(chatDeps));
   api.use(mailRoutes(db, deps.mail));
+  api.use(extensionApiRoutes(db, deps.hub));
   api.use(apiNotFound);
   app.use('/api', api);
 

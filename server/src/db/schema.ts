@@ -466,3 +466,23 @@ export const gmailAddonEmails = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.gmailKey] })],
 );
+
+/**
+ * Browser extension: a revocable bearer token per signed-in extension. Only the SHA-256 of the
+ * token is kept, so a database leak does not leak usable tokens.
+ */
+export const extensionTokens = pgTable(
+  'extension_tokens',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('extension_tokens_hash_key').on(t.tokenHash), index('extension_tokens_user_idx').on(t.userId)],
+);

@@ -1,11 +1,12 @@
 /**
- * Who is calling: the session says it; these helpers load the actor once per request and refuse
- * the wrong audience.
+ * Who is calling: the session says it, or for the browser extension a bearer token; these helpers
+ * load the actor once per request and refuse the wrong audience.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Request } from 'express';
 import type { Db } from '../db/index.ts';
-import { externalUsers, users } from '../db/schema.ts';
+import { extensionTokens, externalUsers, users } from '../db/schema.ts';
+import { bearerToken, hasBearer, hashExtensionToken } from './bearer.ts';
 import { unauthenticated } from './errors.ts';
 
 export interface InternalActor {
@@ -27,7 +28,9 @@ const cache = new WeakMap<Request, InternalActor | null>();
 
 export async function currentInternal(db: Db, req: Request): Promise<InternalActor | null> {
   if (cache.has(req)) return cache.get(req)!;
-  const id = req.session?.userId;
+  const bearer = bearerToken(req);
+  // A request with a bearer token speaks only as that token, never as the session beside it.
+  const id = bearer !== null ? await userOfExtensionToken(db, bearer) : req.session?.userId;
   let actor: InternalActor | null = null;
   if (id) {
     const [row] = await db
@@ -47,7 +50,8 @@ export async function requireInternal(db: Db, req: Request): Promise<InternalAct
 }
 
 export async function currentExternal(db: Db, req: Request): Promise<ExternalActor | null> {
-  const id = req.session?.externalUserId;
+  // Bearer tokens are internal only; such a request never borrows the session's guest.
+  const id = hasBearer(req) ? undefined : req.session?.externalUserId;
   if (!id) return null;
   const [row] = await db
     .select({ id: externalUsers.id, email: externalUsers.email, name: externalUsers.name, provider: externalUsers.provider })
@@ -73,4 +77,19 @@ export async function loadActor(db: Db, ids: { userId?: string | undefined; exte
     if (row) return { kind: 'external', ...row };
   }
   return null;
+}
+
+/** A live (not revoked) extension token, marked used; null for anything else. */
+export async function liveExtensionToken(db: Db, token: string): Promise<{ id: string; userId: string } | null> {
+  if (!token) return null;
+  const [row] = await db
+    .update(extensionTokens)
+    .set({ lastUsedAt: new Date() })
+    .where(and(eq(extensionTokens.tokenHash, hashExtensionToken(token)), isNull(extensionTokens.revokedAt)))
+    .returning({ id: extensionTokens.id, userId: extensionTokens.userId });
+  return row ?? null;
+}
+
+export async function userOfExtensionToken(db: Db, token: string): Promise<string | null> {
+  return (await liveExtensionToken(db, token))?.userId ?? null;
 }

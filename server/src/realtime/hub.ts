@@ -2,6 +2,7 @@
  * Broadcasting: the one place that knows the socket.io rooms.
  *   group:<id>  sockets that opened a group        user:<id>  every socket of an internal user
  *   ext:<id>    every socket of an external user   context:<id> sockets that opened a context
+ *   extension-token:<id>  the sockets a browser extension opened with that token
  */
 import type { ClientToServerEvents, GroupDto, MessageDto, NotificationDto, ServerToClientEvents } from '@chatpro/common';
 import type { Server } from 'socket.io';
@@ -21,6 +22,7 @@ export const rooms = {
   user: (id: string) => `user:${id}`,
   ext: (id: string) => `ext:${id}`,
   context: (id: string) => `context:${id}`,
+  extensionToken: (id: string) => `extension-token:${id}`,
 };
 
 export class Hub {
@@ -28,6 +30,11 @@ export class Hub {
 
   message(message: MessageDto): void {
     this.io.to(rooms.group(message.groupId)).emit('message:new', message);
+  }
+
+  /** A revoked extension token stops hearing at once, not at its next reconnect. */
+  extensionTokenRevoked(tokenId: string): void {
+    this.io.in(rooms.extensionToken(tokenId)).disconnectSockets(true);
   }
 
   notify(userId: string, notification: NotificationDto): void {

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
-import { loadActor } from '../http/auth.ts';
+import { liveExtensionToken, loadActor } from '../http/auth.ts';
 import { authorizeContext } from '../policies/contextPolicy.ts';
 import type { ChatActor } from '../policies/groupPolicy.ts';
 import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
@@ -32,6 +32,23 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
   const { db, chat, logger } = deps;
 
   io.use((socket, next) => {
+    // The browser extension's background worker: an extension token, internal users only.
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token !== undefined) {
+      if (typeof token !== 'string') return next(new Error(SOCKET_ERRORS.unauthenticated));
+      liveExtensionToken(db, token).then(
+        (row) => {
+          if (!row) return next(new Error(SOCKET_ERRORS.unauthenticated));
+          void socket.join(rooms.extensionToken(row.id));
+          socket.data.internalUserId = row.userId;
+          socket.data.externalUserId = undefined;
+          socket.data.access = new Map();
+          next();
+        },
+        (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+      );
+      return;
+    }
     const session = (socket.request as SessionRequest).session;
     // One browser may hold both identities (an internal user trying a link): the page says which it speaks as.
     const as = (socket.handshake.auth as { as?: unknown } | undefined)?.as;
