@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   customType,
@@ -466,3 +467,14 @@ export const gmailAddonEmails = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.gmailKey] })],
 );
+
+/**
+ * Payloads of `@socket.io/postgres-adapter` too big (or binary) for a NOTIFY: the adapter inserts
+ * them here and notifies the row id; every process deletes rows older than its cleanup interval.
+ * Same shape as the adapter's documented DDL, made by a migration so that every process finds it.
+ */
+export const socketIoAttachments = pgTable('socket_io_attachments', {
+  id: bigserial('id', { mode: 'number' }).unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+  payload: bytea('payload'),
+});
