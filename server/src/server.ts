@@ -131,6 +131,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     closing ??= (async () => {
       logger.info('shutting down');
       store.stop();
+      cluster.close();
       await io.close().catch(() => {});
       http.closeIdleConnections();
       const force = setTimeout(() => http.closeAllConnections(), 5_000);

@@ -12,6 +12,8 @@ import type { ChatServer } from './hub.ts';
 export interface ClusterLink {
   /** True when other processes may share the database (the postgres adapter is in use). */
   clustered: boolean;
+  /** Call before `io.close()`: the adapter takes no new connection from then on. */
+  close(): void;
 }
 
 /**
@@ -20,15 +22,41 @@ export interface ClusterLink {
  * back with `io.close()`, which must therefore run before the pool ends.
  */
 export async function installAdapter(io: ChatServer, database: Database, logger: Logger): Promise<ClusterLink> {
-  if (database.kind !== 'postgres' || !database.pool) return { clustered: false };
+  if (database.kind !== 'postgres' || !database.pool) return { clustered: false, close: () => {} };
   const pool = database.pool;
   let listening: Promise<pg.PoolClient> | undefined;
+  let closed = false;
   let published: Promise<unknown> = Promise.resolve();
   const watched = new Proxy(pool, {
     get(target, prop) {
       // The adapter takes its LISTEN client with pool.connect(): seeing that call is the only way
       // to know when it listens (it answers nothing), and to wait for it.
-      if (prop === 'connect') return () => (listening = target.connect());
+      // A checked-out client has no 'error' listener of the pool's: without ours, a database
+      // restart (or a dropped database) would crash the process instead of making the adapter
+      // reconnect (it does so on 'end', but never gives the dead client back, and pool.end()
+      // would wait for it forever: we give it back). After close, no new LISTEN client: the
+      // adapter's reconnection loop would otherwise keep the process alive.
+      if (prop === 'connect') {
+        return () =>
+          (listening = closed
+            ? new Promise<pg.PoolClient>(() => {})
+            : target.connect().then((client) => {
+                if (closed) {
+                  client.release(true);
+                  return new Promise<pg.PoolClient>(() => {});
+                }
+                const release = client.release.bind(client);
+                let released = false;
+                client.release = (err?: Error | boolean) => {
+                  if (released) return;
+                  released = true;
+                  release(err);
+                };
+                client.on('error', (err) => logger.warn({ err }, 'socket.io adapter lost its LISTEN connection'));
+                client.on('end', () => client.release(true));
+                return client;
+              }));
+      }
       // Each publish is a pg_notify on whichever pool client is free; two of them in flight at
       // once may commit, hence reach the other processes, in either order. One at a time keeps
       // a group's messages in the order they were broadcast here.
@@ -56,5 +84,10 @@ export async function installAdapter(io: ChatServer, database: Database, logger:
     // Queued after the adapter's LISTEN queries on the same connection: answers once they ran.
     await client.query('select 1');
   }
-  return { clustered: true };
+  return {
+    clustered: true,
+    close: () => {
+      closed = true;
+    },
+  };
 }

@@ -20,6 +20,7 @@ export type ForgetRule = { groupIds: string[] } | { linkId: string };
 /** Between ChatPro processes (through the postgres adapter); never seen by clients. */
 export interface InterServerEvents {
   'hub:forget': (rule: ForgetRule) => void;
+  'hub:message': (message: MessageDto) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -41,10 +42,21 @@ export class Hub {
     private readonly clustered = false,
   ) {
     io.on('hub:forget', (rule) => this.forgetHere(rule));
+    io.on('hub:message', (message) => this.messageHere(message));
   }
 
+  /**
+   * The sockets of this process get the message at once; the other processes through one
+   * serverSideEmit. (A plain `io.to(room).emit` with the postgres adapter would hold the local
+   * delivery until the NOTIFY round trip to the database is done.)
+   */
   message(message: MessageDto): void {
-    this.io.to(rooms.group(message.groupId)).emit('message:new', message);
+    this.messageHere(message);
+    if (this.clustered) this.io.serverSideEmit('hub:message', message);
+  }
+
+  private messageHere(message: MessageDto): void {
+    this.io.local.to(rooms.group(message.groupId)).emit('message:new', message);
   }
 
   notify(userId: string, notification: NotificationDto): void {
@@ -54,7 +66,13 @@ export class Hub {
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
   group(group: GroupDto): void {
     const room = rooms.group(group.id);
-    for (const m of group.members) this.io.in(m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)).socketsJoin(room);
+    for (const m of group.members) {
+      const memberRoom = m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id);
+      // Here at once (the cluster adapter applies its own joins only after the NOTIFY went out,
+      // and this process's broadcasts do not wait for that), then on every other process.
+      this.io.local.in(memberRoom).socketsJoin(room);
+      if (this.clustered) this.io.in(memberRoom).socketsJoin(room);
+    }
     const memberRooms = group.members.map((m) => (m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)));
     this.io.to(rooms.context(group.contextId)).to(memberRooms).emit('group:changed', group);
     this.forget({ groupIds: [group.id] });
