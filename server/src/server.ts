@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import session from 'express-session';
 import { Server as SocketServer } from 'socket.io';
 import { ChatService } from './realtime/chatService.ts';
+import { installAdapter } from './realtime/adapter.ts';
 import { Hub, type ChatServer } from './realtime/hub.ts';
 import { registerSocketHandlers } from './realtime/socket.ts';
 import { createApp } from './app.ts';
@@ -84,7 +85,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     maxHttpBufferSize: 1e6,
   });
   io.engine.use(sessionMiddleware);
-  const hub = new Hub(io);
+  let cluster;
+  try {
+    cluster = await installAdapter(io, database, logger);
+  } catch (err) {
+    await io.close().catch(() => {});
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await database.close();
+    throw err;
+  }
+  const hub = new Hub(io, cluster.clustered);
   const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
   const chat = new ChatService(database.db, hub, logger, mail.notifier);
   registerSocketHandlers(io, { db: database.db, chat, hub, logger });
@@ -121,6 +131,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     closing ??= (async () => {
       logger.info('shutting down');
       store.stop();
+      cluster.close();
       await io.close().catch(() => {});
       http.closeIdleConnections();
       const force = setTimeout(() => http.closeAllConnections(), 5_000);

@@ -71,7 +71,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema });
   try {
-    await migratePg(db, { migrationsFolder });
+    await migrateLocked(pool);
   } catch (err) {
     await pool.end();
     throw err;
@@ -96,4 +96,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await pool.end();
     },
   };
+}
+
+/** Any constant works: it only has to be the same in every ChatPro process ("chatpro:migrate"). */
+const MIGRATION_LOCK = 0x63686174_7072;
+
+/**
+ * Applies the migrations holding a session-level advisory lock on one client, so that several
+ * processes starting together on one database take turns instead of racing on the DDL (the loser
+ * then finds every migration applied and does nothing).
+ */
+async function migrateLocked(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {
+        broken = true;
+      });
+    }
+  } catch (err) {
+    broken = true;
+    throw err;
+  } finally {
+    // A client whose unlock failed may still hold the lock: destroy it rather than pool it.
+    client.release(broken);
+  }
 }

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   customType,
@@ -486,3 +487,14 @@ export const extensionTokens = pgTable(
   },
   (t) => [uniqueIndex('extension_tokens_hash_key').on(t.tokenHash), index('extension_tokens_user_idx').on(t.userId)],
 );
+
+/**
+ * Payloads of `@socket.io/postgres-adapter` too big (or binary) for a NOTIFY: the adapter inserts
+ * them here and notifies the row id; every process deletes rows older than its cleanup interval.
+ * Same shape as the adapter's documented DDL, made by a migration so that every process finds it.
+ */
+export const socketIoAttachments = pgTable('socket_io_attachments', {
+  id: bigserial('id', { mode: 'number' }).unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+  payload: bytea('payload'),
+});

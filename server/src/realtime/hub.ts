@@ -15,7 +15,16 @@ export interface SocketData {
   access: Map<string, GroupAccess>;
 }
 
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** What a cached membership check is dropped for: its group, or the link it went through. */
+export type ForgetRule = { groupIds: string[] } | { linkId: string };
+
+/** Between ChatPro processes (through the postgres adapter); never seen by clients. */
+export interface InterServerEvents {
+  'hub:forget': (rule: ForgetRule) => void;
+  'hub:message': (message: MessageDto) => void;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export const rooms = {
   group: (id: string) => `group:${id}`,
@@ -26,10 +35,30 @@ export const rooms = {
 };
 
 export class Hub {
-  constructor(readonly io: ChatServer) {}
+  /**
+   * @param clustered other processes share the database: the membership caches they keep must
+   *   hear of every change made here (serverSideEmit, handled by each of them in `forget`).
+   */
+  constructor(
+    readonly io: ChatServer,
+    private readonly clustered = false,
+  ) {
+    io.on('hub:forget', (rule) => this.forgetHere(rule));
+    io.on('hub:message', (message) => this.messageHere(message));
+  }
 
+  /**
+   * The sockets of this process get the message at once; the other processes through one
+   * serverSideEmit. (A plain `io.to(room).emit` with the postgres adapter would hold the local
+   * delivery until the NOTIFY round trip to the database is done.)
+   */
   message(message: MessageDto): void {
-    this.io.to(rooms.group(message.groupId)).emit('message:new', message);
+    this.messageHere(message);
+    if (this.clustered) this.io.serverSideEmit('hub:message', message);
+  }
+
+  private messageHere(message: MessageDto): void {
+    this.io.local.to(rooms.group(message.groupId)).emit('message:new', message);
   }
 
   /** A revoked extension token stops hearing at once, not at its next reconnect. */
@@ -44,28 +73,44 @@ export class Hub {
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
   group(group: GroupDto): void {
     const room = rooms.group(group.id);
-    for (const m of group.members) this.io.in(m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)).socketsJoin(room);
+    for (const m of group.members) {
+      const memberRoom = m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id);
+      // Here at once (the cluster adapter applies its own joins only after the NOTIFY went out,
+      // and this process's broadcasts do not wait for that), then on every other process.
+      this.io.local.in(memberRoom).socketsJoin(room);
+      if (this.clustered) this.io.in(memberRoom).socketsJoin(room);
+    }
     const memberRooms = group.members.map((m) => (m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)));
     this.io.to(rooms.context(group.contextId)).to(memberRooms).emit('group:changed', group);
-    this.forget((access) => access.group.id === group.id);
+    this.forget({ groupIds: [group.id] });
   }
 
   /** Groups merged into another: cached checks on them now point at the wrong group. */
   merged(groupIds: string[]): void {
-    this.forget((access) => groupIds.includes(access.group.id));
-    for (const socket of this.io.of('/').sockets.values()) for (const id of groupIds) socket.data.access?.delete(id);
+    this.forget({ groupIds });
   }
 
   /** A link's settings changed: who has its context open hears of it (the lock icon). */
   link(link: { id: string; contextId: string | null; active: boolean; expiresAt: string }): void {
-    this.forget((access) => access.link?.id === link.id);
+    this.forget({ linkId: link.id });
     if (link.contextId) this.io.to(rooms.context(link.contextId)).emit('link:changed', { linkId: link.id, active: link.active, expiresAt: link.expiresAt });
   }
 
-  /** Drops cached membership checks on this process's sockets. */
-  private forget(match: (access: GroupAccess) => boolean): void {
+  /** Drops cached membership checks on every process's sockets. */
+  private forget(rule: ForgetRule): void {
+    this.forgetHere(rule);
+    if (this.clustered) this.io.serverSideEmit('hub:forget', rule);
+  }
+
+  private forgetHere(rule: ForgetRule): void {
+    const match =
+      'linkId' in rule ? (access: GroupAccess) => access.link?.id === rule.linkId : (access: GroupAccess) => rule.groupIds.includes(access.group.id);
     for (const socket of this.io.of('/').sockets.values()) {
-      for (const [key, access] of socket.data.access ?? []) if (match(access)) socket.data.access.delete(key);
+      const cache = socket.data.access;
+      if (!cache) continue;
+      for (const [key, access] of cache) if (match(access)) cache.delete(key);
+      // Cached under the id the client used, which a merge has retired.
+      if (!('linkId' in rule)) for (const id of rule.groupIds) cache.delete(id);
     }
   }
 }

@@ -242,6 +242,11 @@ export async function storeMessage(
   };
   if (tx) return run(tx);
   try {
+    if (input.attachmentIds.length === 0) {
+      const stored = await storeTextMessage(db, group, author, clientId, body);
+      if (stored) return stored;
+      // Nothing inserted: a client id seen before, or a merged group; the full path says which.
+    }
     return await db.transaction(run);
   } catch (err) {
     // Two sends of one client id at once: the loser of the unique index answers the winner's message.
@@ -251,6 +256,50 @@ export async function storeMessage(
     }
     throw err;
   }
+}
+
+/**
+ * The common send, a message without files, in one statement (one round trip, its own
+ * transaction): the group's next seq and the insert, unless the client id is already used there or
+ * the group was merged, in which case nothing is written and null is answered.
+ */
+async function storeTextMessage(
+  db: Db,
+  group: Pick<GroupRow, 'id' | 'contextId'>,
+  author: Author,
+  clientId: string,
+  body: string,
+): Promise<StoredMessage | null> {
+  const userId = author.kind === 'internal' ? author.id : null;
+  const externalId = author.kind === 'external' ? author.id : null;
+  const result = (await db.execute(sql`
+    with next as (
+      update ${groups} set last_seq = last_seq + 1
+      where id = ${group.id} and merged_into is null
+        and not exists (select 1 from ${messages} where group_id = ${group.id} and client_id = ${clientId})
+      returning last_seq
+    )
+    insert into ${messages} (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
+    select ${group.id}, next.last_seq, ${clientId}, ${author.kind}, ${userId}, ${externalId}, ${body} from next
+    returning id, seq, created_at`)) as unknown as { rows: { id: string; seq: number; created_at: Date | string }[] };
+  const row = result.rows[0];
+  if (!row) return null;
+  const message = presentMessage(
+    {
+      id: row.id,
+      groupId: group.id,
+      seq: Number(row.seq),
+      clientId,
+      authorKind: author.kind,
+      authorUserId: userId,
+      authorExternalId: externalId,
+      body,
+      createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+    },
+    authorDto(author),
+    [],
+  );
+  return { message, created: true, contextId: group.contextId };
 }
 
 /** Messages after `sinceSeq`, in order, at most `limit`; `hasMore` says there are others after. */

@@ -46,9 +46,10 @@ export function describeEngines(title: string, body: (engine: EngineContext) => 
       u.pathname = `/${name}`;
       url = u.href;
     });
+    body({ engine: 'postgres', options: () => ({ kind: 'postgres', url }) });
+    // Registered after the suite's own hooks, so that its servers are closed before the drop.
     after(async () => {
       if (name) await withAdmin(admin, (c) => c.query(`drop database if exists ${name} with (force)`));
     });
-    body({ engine: 'postgres', options: () => ({ kind: 'postgres', url }) });
   });
 }

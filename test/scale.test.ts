@@ -1,0 +1,181 @@
+/**
+ * Several server processes on one PostgreSQL database: a message sent through any process reaches
+ * the sockets of every process, and a process killed mid-conversation loses nothing acknowledged.
+ */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import { schema, type RunningServer } from '@chatpro/server';
+import { spawnServer, type ChildServer } from '../server/src/testing/childServer.ts';
+import { TestClient } from '../server/src/testing/client.ts';
+import { describeEngines } from '../server/src/testing/engines.ts';
+import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
+import { ask, collect, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
+import { startTestServer } from '../server/src/testing/testServer.ts';
+
+const cid = () => randomUUID().replace(/-/g, '');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Msg {
+  seq: number;
+  clientId: string;
+  body: string;
+  groupId: string;
+}
+
+/** Piero (internal) and a guest, both signed in on `home`, and a context with a link. */
+async function world(home: RunningServer) {
+  const db = home.database.db;
+  const org = await makeOrg(db);
+  const piero = await makeUser(db, org, { name: 'Piero Fanti' });
+  const ctx = await makeContext(db, piero, { kind: 'email', subject: 'Preventivo' }, [piero.id]);
+  const asPiero = new TestClient(home.url);
+  await asPiero.signIn('internal', piero.email);
+  const { body: link } = await asPiero.post(`/api/contexts/${ctx.id}/links`, {});
+  const guest = new TestClient(home.url);
+  await guest.signIn('external', `guest-${cid().slice(0, 8)}@customer.test`, { name: 'Mario Rossi' });
+  return { piero, ctx, link: link as { token: string }, asPiero, guest };
+}
+
+/** The guest writes first through the link (on the guest's process); Piero opens the group. */
+async function openConversation(guestSocket: ChatSocket, pieroSocket: ChatSocket, ctxId: string, token: string) {
+  await ask(pieroSocket, 'context:watch', { contextId: ctxId });
+  const changed = next(pieroSocket, 'group:changed', (g: { contextId: string }) => g.contextId === ctxId, 10_000);
+  const first = await ask(guestSocket, 'message:send', { linkToken: token, clientId: cid(), body: 'Buongiorno' });
+  expect(first.ok, JSON.stringify(first)).to.equal(true);
+  const group = await changed;
+  const opened = await ask(pieroSocket, 'chat:join', { groupId: group.id, sinceSeq: 0 });
+  expect(opened.messages.map((m: Msg) => m.seq)).to.deep.equal([1]);
+  await ask(guestSocket, 'chat:join', { groupId: group.id, sinceSeq: 0 });
+  return group.id as string;
+}
+
+describeEngines('several server processes', (engine) => {
+  if (engine.engine !== 'postgres') return;
+
+  it('lets a guest on one process and an internal user on the other talk live, in order, once', async () => {
+    const database = engine.options();
+    const a = await startTestServer(database);
+    const b = await startTestServer(database);
+    const sockets: ChatSocket[] = [];
+    try {
+      const { ctx, link, asPiero, guest } = await world(a);
+      const pieroSocket = await connectSocket(asPiero);
+      const guestSocket = await connectSocket(guest.via(b.url));
+      sockets.push(pieroSocket, guestSocket);
+      const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
+      const atPiero = collect<Msg>(pieroSocket, 'message:new');
+      const atGuest = collect<Msg>(guestSocket, 'message:new');
+      const sent: string[] = [];
+      // A conversation: each turn is a burst of one to three messages from one side, sent
+      // without waiting for the acks; the other side answers once it has read them live.
+      for (let turn = 0; turn < 10; turn++) {
+        const [from, who] = turn % 2 === 0 ? [guestSocket, 'guest'] : [pieroSocket, 'piero'];
+        const bodies = Array.from({ length: 1 + (turn % 3) }, (_, i) => `${who} ${turn}.${i}`);
+        const acks = bodies.map((body) => ask(from, 'message:send', { groupId, clientId: cid(), body }));
+        sent.push(...bodies);
+        for (const ack of await Promise.all(acks)) expect(ack.ok, JSON.stringify(ack)).to.equal(true);
+        const until = Date.now() + 10_000;
+        while ((atPiero.length < sent.length || atGuest.length < sent.length) && Date.now() < until) await sleep(5);
+      }
+      const last = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'fine' });
+      sent.push('fine');
+      const until = Date.now() + 10_000;
+      while ((atPiero.length < sent.length || atGuest.length < sent.length) && Date.now() < until) await sleep(20);
+      await sleep(200); // anything extra (a duplicate) would have come by now
+      // Within a burst the database picks the order (the seq); everyone sees that order, once.
+      const stored = await a.database.db.select().from(schema.messages).where(eq(schema.messages.groupId, groupId)).orderBy(schema.messages.seq);
+      expect(new Set(stored.map((m) => m.body))).to.deep.equal(new Set(['Buongiorno', ...sent]));
+      for (const seen of [atPiero, atGuest]) {
+        expect(seen.map((m) => m.seq)).to.deep.equal(sent.map((_, i) => i + 2));
+        expect(seen.map((m) => m.body)).to.deep.equal(stored.slice(1).map((m) => m.body));
+        expect(seen.every((m) => m.groupId === groupId)).to.equal(true);
+      }
+      expect(last.message.seq).to.equal(sent.length + 1);
+      // A change on one process reaches the membership caches of the other (the link closes).
+      const closed = await asPiero.patch(`/api/links/${(await linkId(a, groupId))!}`, { expiresAt: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date()) });
+      expect(closed.status, closed.text).to.be.oneOf([200, 204]);
+      await sleep(300);
+      const refused = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'troppo tardi' });
+      expect(refused.ok).to.equal(false);
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('loses no acknowledged message when a process is killed, and the clients resume on the other', async function () {
+    this.timeout(120_000);
+    const database = engine.options();
+    const a = await startTestServer(database);
+    let b: ChildServer | undefined;
+    const sockets: ChatSocket[] = [];
+    try {
+      const { ctx, link, asPiero, guest } = await world(a);
+      b = await spawnServer((database as { url: string }).url);
+      // Both talk through the process that will die.
+      const pieroOnB = await connectSocket(asPiero.via(b.url));
+      const guestOnB = await connectSocket(guest.via(b.url));
+      sockets.push(pieroOnB, guestOnB);
+      const groupId = await openConversation(guestOnB, pieroOnB, ctx.id, link.token);
+      const seenBy = { piero: collect<Msg>(pieroOnB, 'message:new'), guest: collect<Msg>(guestOnB, 'message:new') };
+      for (let i = 0; i < 5; i++) expect((await ask(guestOnB, 'message:send', { groupId, clientId: cid(), body: `prima ${i}` })).ok).to.equal(true);
+      // A burst in flight when the process dies: some acknowledged, some not.
+      const burst = Array.from({ length: 40 }, (_, i) => ({ groupId, clientId: cid(), body: `raffica ${i}` }));
+      const acked: Msg[] = [];
+      const pending = burst.map((m, i) =>
+        ask(i % 2 ? pieroOnB : guestOnB, 'message:send', m, 3000)
+          .then((ack: { ok: boolean; message: Msg }) => {
+            if (ack.ok) acked.push(ack.message);
+            // Killed at the fifth acknowledgement, with the rest of the burst in flight.
+            if (acked.length === 5) b!.child.kill('SIGKILL');
+          })
+          .catch(() => {}),
+      );
+      await Promise.all(pending);
+      await b.kill();
+      expect(acked.length, 'some sends were acknowledged before the kill').to.be.greaterThan(0);
+      // Resume on the surviving process: join since the last seq seen, retry what was not acknowledged.
+      const pieroOnA = await connectSocket(asPiero);
+      const guestOnA = await connectSocket(guest.via(a.url));
+      sockets.push(pieroOnA, guestOnA);
+      const lastSeen = (seen: Msg[]) => Math.max(1, ...seen.map((m) => m.seq).filter((s, i, all) => all.slice(0, i + 1).every((x, j) => x === j + 2)));
+      const resumed = { piero: lastSeen(seenBy.piero), guest: lastSeen(seenBy.guest) };
+      const joinPiero = await ask(pieroOnA, 'chat:join', { groupId, sinceSeq: resumed.piero });
+      const joinGuest = await ask(guestOnA, 'chat:join', { groupId, sinceSeq: resumed.guest });
+      const ackedIds = new Set(acked.map((m) => m.clientId));
+      for (const [i, m] of burst.entries()) {
+        if (ackedIds.has(m.clientId)) continue;
+        const retry = await ask(i % 2 ? pieroOnA : guestOnA, 'message:send', m);
+        expect(retry.ok, JSON.stringify(retry)).to.equal(true);
+      }
+      const rows = await a.database.db
+        .select()
+        .from(schema.messages)
+        .where(and(eq(schema.messages.groupId, groupId), inArray(schema.messages.clientId, burst.map((m) => m.clientId))));
+      // Every message of the burst stored exactly once, each acknowledged one with its acknowledged seq.
+      expect(rows).to.have.length(burst.length);
+      const bySeq = new Map(rows.map((r) => [r.clientId, r.seq]));
+      for (const m of acked) expect(bySeq.get(m.clientId)).to.equal(m.seq);
+      // The resume gave each client exactly what it lacked, with no gap and no repeat.
+      const total = 1 + 5 + burst.length;
+      const afterJoin = await ask(pieroOnA, 'messages:since', { groupId, sinceSeq: 0, limit: 200 });
+      expect(afterJoin.messages.map((m: Msg) => m.seq)).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+      for (const [who, join] of [['piero', joinPiero], ['guest', joinGuest]] as const) {
+        const seqs = join.messages.map((m: Msg) => m.seq);
+        expect(seqs[0] ?? resumed[who] + 1, who).to.equal(resumed[who] + 1);
+        expect(seqs, who).to.deep.equal(Array.from({ length: seqs.length }, (_, i) => resumed[who] + 1 + i));
+      }
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await b?.kill();
+      await a.close();
+    }
+  });
+});
+
+async function linkId(server: RunningServer, groupId: string): Promise<string | null> {
+  const [g] = await server.database.db.select({ linkId: schema.groups.linkId }).from(schema.groups).where(eq(schema.groups.id, groupId));
+  return g?.linkId ?? null;
+}
