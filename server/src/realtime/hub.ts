@@ -26,6 +26,9 @@ export interface InterServerEvents {
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** Longest a message waits here for an earlier one of its group before it goes out anyway. */
+const REORDER_WAIT_MS = 250;
+
 export const rooms = {
   group: (id: string) => `group:${id}`,
   user: (id: string) => `user:${id}`,
@@ -57,7 +60,58 @@ export class Hub {
     if (this.clustered) this.io.serverSideEmit('hub:message', message);
   }
 
+  /**
+   * Per group, the next sequence number this process's sockets expect, and messages that came
+   * early (concurrent sends commit in one order and reach here in another, and a message from
+   * another process comes later than a local one). Held ones go out in order, or after
+   * REORDER_WAIT_MS at the latest: a client never waits long, and resumes by sequence anyway.
+   */
+  private readonly order = new Map<string, { next: number; held: Map<number, MessageDto>; timer?: NodeJS.Timeout; touched: number }>();
+
   private messageHere(message: MessageDto): void {
+    let state = this.order.get(message.groupId);
+    if (!state || message.seq < state.next) {
+      // First message of this group seen here (or an old one re-sent): nothing to wait for.
+      if (!state) {
+        state = { next: message.seq + 1, held: new Map(), touched: Date.now() };
+        this.order.set(message.groupId, state);
+        this.prune();
+      }
+      this.emitHere(message);
+      return;
+    }
+    state.touched = Date.now();
+    state.held.set(message.seq, message);
+    this.release(message.groupId, state, false);
+  }
+
+  private release(groupId: string, state: { next: number; held: Map<number, MessageDto>; timer?: NodeJS.Timeout }, force: boolean): void {
+    for (;;) {
+      let m = state.held.get(state.next);
+      if (!m && force && state.held.size > 0) {
+        // The gap did not fill in time: skip to the lowest held message.
+        state.next = Math.min(...state.held.keys());
+        m = state.held.get(state.next);
+      }
+      if (!m) break;
+      state.held.delete(state.next);
+      state.next += 1;
+      this.emitHere(m);
+      force = false;
+    }
+    clearTimeout(state.timer);
+    state.timer = state.held.size > 0 ? setTimeout(() => this.release(groupId, state, true), REORDER_WAIT_MS) : undefined;
+    state.timer?.unref();
+  }
+
+  /** Forgets groups idle for ten minutes, so that the map stays as large as the live groups. */
+  private prune(): void {
+    if (this.order.size < 10_000) return;
+    const cutoff = Date.now() - 10 * 60_000;
+    for (const [id, st] of this.order) if (st.touched < cutoff && st.held.size === 0) this.order.delete(id);
+  }
+
+  private emitHere(message: MessageDto): void {
     this.io.local.to(rooms.group(message.groupId)).emit('message:new', message);
   }
 
@@ -72,6 +126,8 @@ export class Hub {
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
   group(group: GroupDto): void {
+    // A merge appends messages that are never broadcast: the order starts afresh.
+    this.order.delete(group.id);
     const room = rooms.group(group.id);
     for (const m of group.members) {
       const memberRoom = m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id);

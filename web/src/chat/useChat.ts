@@ -56,7 +56,20 @@ export function mergeMessages(current: MessageDto[], incoming: MessageDto[], rem
   return changed ? [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.seq - b.seq) : current;
 }
 
-const highestSeq = (messages: MessageDto[]) => messages.reduce((max, m) => Math.max(max, m.seq), 0);
+/**
+ * Where to resume: the end of the unbroken run of sequence numbers. A live message that came
+ * ahead of an earlier one must not make the client skip the earlier one after a reconnect.
+ */
+export function resumePoint(messages: MessageDto[]): number {
+  if (messages.length === 0) return 0;
+  const seqs = messages.map((m) => m.seq).sort((a, b) => a - b);
+  let point = seqs[0]! - 1;
+  for (const seq of seqs) {
+    if (seq > point + 1) break;
+    point = seq;
+  }
+  return point;
+}
 
 export function useChat(target: Target, opts: { as: 'internal' | 'external'; url?: string; me?: { id: string } | null }) {
   const [state, setState] = useState<ChatState>({ connected: false, group: null, messages: [], pending: [], typing: [], error: null, closed: false });
@@ -100,7 +113,7 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
   }
 
   async function join(socket: ChatSocket): Promise<void> {
-    let sinceSeq = highestSeq(stateRef.current.messages);
+    let sinceSeq = resumePoint(stateRef.current.messages);
     const where = groupIdRef.current ? { groupId: groupIdRef.current } : target.kind === 'guest' ? { linkToken: target.token } : { groupId: target.groupId };
     for (;;) {
       const res = await socket.timeout(10_000).emitWithAck('chat:join', { ...where, sinceSeq });
@@ -113,7 +126,7 @@ export function useChat(target: Target, opts: { as: 'internal' | 'external'; url
       stateRef.current = { ...stateRef.current, messages: merged };
       update((s) => ({ ...s, group: res.group ?? s.group, messages: merged, error: null }));
       if (!res.hasMore || res.messages.length === 0) return;
-      sinceSeq = highestSeq(merged);
+      sinceSeq = resumePoint(merged);
     }
   }
 
