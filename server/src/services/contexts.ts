@@ -70,7 +70,8 @@ export async function readContext(db: Db, id: string): Promise<ContextDto> {
   const files = await db
     .select()
     .from(attachments)
-    .where(and(eq(attachments.contextId, id), eq(attachments.complete, true)))
+    // The body's own files; those sent in the chat belong to their messages.
+    .where(and(eq(attachments.contextId, id), isNull(attachments.messageId), eq(attachments.complete, true)))
     .orderBy(asc(attachments.createdAt));
   return presentContext(context, viewers, files);
 }
