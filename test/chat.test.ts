@@ -5,7 +5,7 @@ import { unzip } from '../server/src/testing/zip.ts';
 import { schema, type RunningServer } from '@chatpro/server';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
-import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
+import { makeCast, makeContext, type makeUser } from '../server/src/testing/factories.ts';
 import { ask, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
 
@@ -17,7 +17,6 @@ describeEngines('guest chat', (engine) => {
   let server: RunningServer;
   let piero: User;
   let daniele: User;
-  let outsider: User; // same organisation, not a viewer
   let foreigner: User; // another organisation
   let asPiero: TestClient;
   let asDaniele: TestClient;
@@ -28,20 +27,7 @@ describeEngines('guest chat', (engine) => {
 
   before(async () => {
     server = await startTestServer(engine.options(), { MAX_UPLOAD_BYTES: String(256 * 1024) });
-    const db = server.database.db;
-    const org = await makeOrg(db, { name: 'Tweppy Srl' });
-    piero = await makeUser(db, org, { name: 'Piero Fanti' });
-    daniele = await makeUser(db, org, { name: 'Daniele Pezzini' });
-    outsider = await makeUser(db, org, { name: 'Outsider' });
-    foreigner = await makeUser(db, await makeOrg(db), { name: 'Foreigner' });
-    asPiero = new TestClient(server.url);
-    asDaniele = new TestClient(server.url);
-    asOutsider = new TestClient(server.url);
-    asForeigner = new TestClient(server.url);
-    await asPiero.signIn('internal', piero.email);
-    await asDaniele.signIn('internal', daniele.email);
-    await asOutsider.signIn('internal', outsider.email);
-    await asForeigner.signIn('internal', foreigner.email);
+    ({ piero, daniele, foreigner, asPiero, asDaniele, asOutsider, asForeigner } = await makeCast(server, { name: 'Tweppy Srl' }));
   });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.disconnect();

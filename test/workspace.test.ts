@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { schema, type RunningServer } from '@chatpro/server';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
-import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
+import { makeCast, makeContext, type makeUser } from '../server/src/testing/factories.ts';
 import { ask, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
 
@@ -15,7 +15,6 @@ describeEngines('workspace: groups, list, templates, permissions', (engine) => {
   let server: RunningServer;
   let piero: User;
   let daniele: User;
-  let outsider: User;
   let asPiero: TestClient;
   let asDaniele: TestClient;
   let asOutsider: TestClient;
@@ -25,20 +24,7 @@ describeEngines('workspace: groups, list, templates, permissions', (engine) => {
 
   before(async () => {
     server = await startTestServer(engine.options());
-    const db = server.database.db;
-    const org = await makeOrg(db);
-    piero = await makeUser(db, org, { name: 'Piero Fanti' });
-    daniele = await makeUser(db, org, { name: 'Daniele Pezzini' });
-    outsider = await makeUser(db, org, { name: 'Outsider' });
-    const foreigner = await makeUser(db, await makeOrg(db), { name: 'Foreigner' });
-    asPiero = new TestClient(server.url);
-    asDaniele = new TestClient(server.url);
-    asOutsider = new TestClient(server.url);
-    asForeigner = new TestClient(server.url);
-    await asPiero.signIn('internal', piero.email);
-    await asDaniele.signIn('internal', daniele.email);
-    await asOutsider.signIn('internal', outsider.email);
-    await asForeigner.signIn('internal', foreigner.email);
+    ({ piero, daniele, asPiero, asDaniele, asOutsider, asForeigner } = await makeCast(server));
   });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.disconnect();

@@ -9,7 +9,7 @@ import { TestClient } from '../../server/src/testing/client.ts';
 import { makeOrg, makeUser } from '../../server/src/testing/factories.ts';
 import { ask, connectSocket } from '../../server/src/testing/socket.ts';
 import { startTestServer } from '../../server/src/testing/testServer.ts';
-import { artifactPath, CHROMIUM, CHROMIUM_ARGS } from '../support/browser.ts';
+import { artifactPath, CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/browser.ts';
 
 const extensionDir = path.resolve(import.meta.dirname, '../../extension/.output/chrome-mv3');
 const fixture = (name: string) => readFileSync(path.resolve(import.meta.dirname, '../fixtures', name), 'utf8');
@@ -29,10 +29,7 @@ describe('browser extension in Chromium', function () {
   let piero: Awaited<ReturnType<typeof makeUser>>;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}`);
-      this.skip();
-    }
+    requireChromium();
     if (!existsSync(path.join(extensionDir, 'manifest.json'))) throw new Error('extension/.output is missing: run `npm run build -w extension` (npm test does it first)');
     server = await startTestServer({ kind: 'pglite', dataDir: null });
     const db = server.database.db;

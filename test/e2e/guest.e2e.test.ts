@@ -27,7 +27,7 @@ describe('guest page in Chromium', function () {
   const proxy = new TcpProxy();
 
   before(async function () {
-    browser = await launchBrowser(this);
+    browser = await launchBrowser();
     const port = await proxy.listen();
     server = await startTestServer({ kind: 'pglite', dataDir: null }, { PUBLIC_URL: `http://localhost:${port}` });
     proxy.setTarget(server.port);

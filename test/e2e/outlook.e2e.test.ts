@@ -38,7 +38,7 @@ describe('Outlook add-in in Chromium', function () {
   let link: { id: string; token: string; url: string };
 
   before(async function () {
-    browser = await launchBrowser(this);
+    browser = await launchBrowser();
     if (!existsSync(path.join(addinDist, 'taskpane.html'))) throw new Error('outlook-addin/dist is missing: run `npm run build -w outlook-addin` (npm test does it first)');
     server = await startTestServer({ kind: 'pglite', dataDir: null });
     const db = server.database.db;

@@ -18,7 +18,7 @@ describe('workspace in Chromium', function () {
   let templateId: string;
 
   before(async function () {
-    browser = await launchBrowser(this);
+    browser = await launchBrowser();
     server = await startTestServer({ kind: 'pglite', dataDir: null });
     const db = server.database.db;
     const org = await makeOrg(db, { name: 'Tweppy Srl' });

@@ -4,11 +4,10 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { AttachmentDto, GuestViewDto } from '@chatpro/common';
+import type { GuestViewDto } from '@chatpro/common';
 import { api, ApiError } from './api.ts';
 import { BodySection } from './chat/BodySection.tsx';
-import { Composer } from './chat/Composer.tsx';
-import { MessageList } from './chat/MessageList.tsx';
+import { GuestChatPanel, guestApiBase } from './chat/GuestChatPanel.tsx';
 import { useChat } from './chat/useChat.ts';
 import { useLocale, type Translate } from './i18n.ts';
 import { SignIn } from './SignIn.tsx';
@@ -34,7 +33,7 @@ function GuestApp() {
   const { locale, setLocale, t } = useLocale();
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   useEffect(() => {
-    api<GuestViewDto>(`/api/guest/${encodeURIComponent(token)}`).then(
+    api<GuestViewDto>(guestApiBase(token)).then(
       (view) => setLoad({ state: 'ready', view }),
       (err: unknown) => setLoad(err instanceof ApiError && (err.status === 404 || err.status === 400) ? { state: 'invalid' } : { state: 'error' }),
     );
@@ -72,14 +71,7 @@ function Conversation(props: { view: GuestViewDto; t: Translate; locale: string;
   const chat = useChat({ kind: 'guest', token }, { as: 'external', me });
   const [expanded, setExpanded] = useState<'chat' | 'body'>('chat');
   const [menuOpen, setMenuOpen] = useState(false);
-  const closed = !view.active || chat.closed;
 
-  async function upload(files: File[]): Promise<AttachmentDto[]> {
-    const form = new FormData();
-    for (const f of files) form.append('file', f, f.name);
-    const res = await api<{ attachments: AttachmentDto[] }>(`/api/guest/${encodeURIComponent(token)}/uploads`, { method: 'POST', body: form });
-    return res.attachments;
-  }
 
   async function logout() {
     await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
@@ -106,7 +98,7 @@ function Conversation(props: { view: GuestViewDto; t: Translate; locale: string;
           {menuOpen && (
             <ul role="menu" class="dropdown">
               <li role="none">
-                <a role="menuitem" href={`/api/guest/${encodeURIComponent(token)}/export`} download onClick={() => setMenuOpen(false)} data-testid="export">
+                <a role="menuitem" href={`${guestApiBase(token)}/export`} download onClick={() => setMenuOpen(false)} data-testid="export">
                   {t('action.export')}
                 </a>
               </li>
@@ -154,28 +146,7 @@ function Conversation(props: { view: GuestViewDto; t: Translate; locale: string;
         </button>
         {expanded === 'chat' && (
           <>
-            {!chat.connected && chat.pending.length > 0 && <p class="notice">{t('chat.offline')}</p>}
-            {chat.error && <p class="notice" role="alert">{chat.error}</p>}
-            <MessageList
-              messages={chat.messages}
-              pending={chat.pending}
-              group={chat.group}
-              me={{ kind: 'external', id: me.id }}
-              typing={chat.typing}
-              t={t}
-              locale={props.locale}
-              fileUrl={(id) => `/api/guest/${encodeURIComponent(token)}/files/${id}`}
-              onRetry={chat.retry}
-              onDiscard={chat.discard}
-              onSeen={chat.markRead}
-            />
-            {closed ? (
-              <div class="notice closed" data-testid="closed">
-                <strong>{t('link.closed')}</strong> · {t('link.closedHelp')}
-              </div>
-            ) : (
-              <Composer t={t} disabled={false} upload={upload} onSend={chat.send} onTyping={chat.setTyping} />
-            )}
+            <GuestChatPanel chat={chat} me={me} guestApi={guestApiBase(token)} closed={!view.active} t={t} locale={props.locale} />
           </>
         )}
       </section>

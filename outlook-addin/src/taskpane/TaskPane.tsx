@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { GuestViewDto, MeDto } from '@chatpro/common';
+import { guestApiBase } from '@chatpro/web/chat/GuestChatPanel.tsx';
 import { api, ApiError } from '@chatpro/web/api';
 import { useLocale } from '@chatpro/web/i18n';
 import { SignInCancelled, signInUrl, signInWithDialog } from '../office/dialog.ts';
@@ -41,7 +42,7 @@ export function TaskPane() {
     try {
       const link = await findLinkInItem(item, publicUrl);
       if (!link) return setState({ state: 'no-link', me: await api<MeDto>(`${publicUrl}/api/me`) });
-      const view = await api<GuestViewDto>(`${publicUrl}/api/guest/${encodeURIComponent(link.token)}`);
+      const view = await api<GuestViewDto>(guestApiBase(link.token, publicUrl));
       setState(view.signedIn ? { state: 'chat', link, view } : { state: 'sign-in', link, view });
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return setState({ state: 'invalid' });

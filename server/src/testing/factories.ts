@@ -1,6 +1,7 @@
 /** Fixture factories: rows made straight in the database, each with sensible unique defaults. */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/index.ts';
+import { TestClient } from './client.ts';
 import { contexts, contextViewers, invitations, noteTemplates, organisations, users } from '../db/schema.ts';
 
 const unique = () => randomBytes(4).toString('hex');
@@ -48,4 +49,34 @@ export async function makeTemplate(db: Db, owner: { id: string; orgId: string })
 export async function makeInvitation(db: Db, org: { id: string }, email: string) {
   const [row] = await db.insert(invitations).values({ orgId: org.id, email }).returning();
   return row!;
+}
+
+/**
+ * The people most tests need, signed in for real through the development provider: two viewers
+ * (Piero, Daniele), a member of the same organisation who views nothing (Outsider) and a member
+ * of another organisation (Foreigner).
+ */
+export async function makeCast(server: { url: string; database: { db: Db } }, orgOverrides: Partial<typeof organisations.$inferInsert> = {}) {
+  const db = server.database.db;
+  const org = await makeOrg(db, orgOverrides);
+  const piero = await makeUser(db, org, { name: 'Piero Fanti' });
+  const daniele = await makeUser(db, org, { name: 'Daniele Pezzini' });
+  const outsider = await makeUser(db, org, { name: 'Outsider' });
+  const foreigner = await makeUser(db, await makeOrg(db), { name: 'Foreigner' });
+  const signedIn = async (email: string) => {
+    const client = new TestClient(server.url);
+    await client.signIn('internal', email);
+    return client;
+  };
+  return {
+    org,
+    piero,
+    daniele,
+    outsider,
+    foreigner,
+    asPiero: await signedIn(piero.email),
+    asDaniele: await signedIn(daniele.email),
+    asOutsider: await signedIn(outsider.email),
+    asForeigner: await signedIn(foreigner.email),
+  };
 }
