@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,19 @@ describe('the server process', function () {
     const code = await proc.exit;
     expect(code).to.equal(1);
     for (const name of ['PORT', 'SESSION_SECRET', 'PUBLIC_URL', 'DEV_IDP']) expect(proc.output()).to.include(name);
+  });
+
+  it('says so and exits 1 when its port is taken', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const proc = run({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await proc.exit, proc.output()).to.equal(1);
+      expect(proc.output()).to.include(`Port ${port} is already in use`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('starts on the embedded defaults with demo data, answers /healthz, and stops cleanly on SIGTERM', async () => {

@@ -32,7 +32,16 @@ const stop = () => {
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 
-const server = await startServer(config);
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer(config);
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Port ${config.port} is already in use: stop what runs there, or start ChatPro with PORT=<another port>.`);
+    process.exit(1);
+  }
+  throw err;
+}
 running.server = server;
 if (stopping) {
   stopping = false;
