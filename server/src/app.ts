@@ -7,6 +7,7 @@ import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
+import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from './http/errors.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { RelyingParty } from './auth/oidc.ts';
 import type { DevProvider } from './auth/devProvider.ts';
@@ -60,9 +61,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // Answers within the ping's timeout (2 s) even when the database does not answer at all.
   app.get('/healthz', async (_req, res) => {
     const up = await database.ping();
-    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: database.kind });
+    res.set('Cache-Control', 'no-store');
+    if (up) return void res.json({ status: 'ok', database: database.kind });
+    const { code, message } = databaseUnavailable();
+    res.status(503).set('Retry-After', String(DATABASE_RETRY_AFTER_S)).json({ status: 'unavailable', database: database.kind, error: { code, message } });
   });
 
   if (deps.devProvider) app.use(DEV_PROVIDER_PATH, deps.devProvider.router);

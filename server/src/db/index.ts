@@ -25,11 +25,45 @@ export type DatabaseOptions = { kind: 'pglite'; dataDir: string | null } | { kin
 export interface Database {
   kind: 'pglite' | 'postgres';
   db: Db;
-  /** Answers true while the database takes queries (for /healthz). */
-  ping(): Promise<boolean>;
+  /** Answers true while the database takes queries (for /healthz); false after `timeoutMs` without an answer. */
+  ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
   /** The node-postgres pool, when on PostgreSQL (for the socket.io adapter). */
   pool?: pg.Pool;
+}
+
+/** How long /healthz waits for the database before saying it is down. */
+export const PING_TIMEOUT_MS = 2_000;
+
+/** Answers `check()`, or false once `ms` passed (a stopped or unreachable database). */
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check().catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Is this error the database being out of reach (stopped, restarting, unreachable), rather than a
+ * bad query? Such errors become 503 `database_unavailable`. Drizzle wraps the driver's error in
+ * `cause`: the whole chain is looked at.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    // Socket errors of node; SQLSTATE 08 (connection exception), 57P01-57P03 (admin shutdown,
+    // crash shutdown, cannot connect now), 53300 (too many connections).
+    if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code)) return true;
+    if (/^(08...|57P0[123]|53300)$/.test(code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (/^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/.test(message)) return true;
+  }
+  return false;
 }
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
@@ -50,14 +84,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       kind: 'pglite',
       db: db as unknown as Db,
-      ping: async () => {
+      ping: async (timeoutMs = PING_TIMEOUT_MS) => {
         if (closed) return false;
-        try {
+        return within(timeoutMs, async () => {
           await client.query('select 1');
           return true;
-        } catch {
-          return false;
-        }
+        });
       },
       close: async () => {
         if (closed) return;
@@ -66,9 +98,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: options.url, max: 20, connectionTimeoutMillis: 5_000 });
+  // A connection attempt (or a wait for a free client) gives up after 5 s, so that a request made
+  // while the database is down gets its error instead of hanging; keepAlive notices a dead peer.
+  const pool = new pg.Pool({ connectionString: options.url, max: 20, connectionTimeoutMillis: 5_000, keepAlive: true });
   // An idle client that loses its server emits 'error' on the pool; without a listener the process dies.
   pool.on('error', () => {});
+  // So does a checked-out one (a transaction, the adapter's LISTEN client) when the database stops:
+  // the pool's own listener is off while a client is out. The query in flight gets the error; the
+  // client is then not queryable and the pool drops it when it comes back.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema });
   try {
     await migrateLocked(pool);
@@ -81,14 +119,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'postgres',
     db: db as unknown as Db,
     pool,
-    ping: async () => {
+    ping: async (timeoutMs = PING_TIMEOUT_MS) => {
       if (closed) return false;
-      try {
+      return within(timeoutMs, async () => {
         await db.execute(sql`select 1`);
         return true;
-      } catch {
-        return false;
-      }
+      });
     },
     close: async () => {
       if (closed) return;

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
-import { AppError, notFound } from './errors.ts';
+import { AppError, asDatabaseUnavailable, DATABASE_RETRY_AFTER_S, notFound } from './errors.ts';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -23,14 +23,17 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
         appError = new AppError(415, 'unsupported_media_type', 'Unsupported body encoding');
       else {
-        logger.error({ err, method: req.method, url: req.path }, 'request failed');
-        appError = new AppError(500, 'internal_error', 'Something went wrong on our side');
+        const unavailable = asDatabaseUnavailable(err);
+        if (unavailable) logger.warn({ method: req.method, url: req.path, err: (err as Error).message }, 'database unavailable');
+        else logger.error({ err, method: req.method, url: req.path }, 'request failed');
+        appError = unavailable ?? new AppError(500, 'internal_error', 'Something went wrong on our side');
       }
     }
     const body: { error: { code: string; message: string; issues?: unknown } } = {
       error: { code: appError.code, message: appError.message },
     };
     if (appError.issues) body.error.issues = appError.issues;
+    if (appError.code === 'database_unavailable') res.set('Retry-After', String(DATABASE_RETRY_AFTER_S));
     res.status(appError.status).json(body);
   };
 }

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Session, SessionData } from 'express-session';
 import type { z } from 'zod';
 import type { Db } from '../db/index.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, asDatabaseUnavailable } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { liveExtensionToken, loadActor } from '../http/auth.ts';
 import { authorizeContext } from '../policies/contextPolicy.ts';
@@ -24,6 +24,11 @@ export const SOCKET_ERRORS = { unauthenticated: 'unauthenticated' } as const;
 
 function errorAck(err: unknown, logger: Logger): ErrorAck {
   if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+  const unavailable = asDatabaseUnavailable(err);
+  if (unavailable) {
+    logger.warn({ err: (err as Error).message }, 'socket handler: database unavailable');
+    return { ok: false, error: { code: unavailable.code, message: unavailable.message } };
+  }
   logger.error({ err }, 'socket handler failed');
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side' } };
 }
@@ -64,10 +69,17 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       userId: socket.data.internalUserId,
       externalUserId: socket.data.externalUserId,
     });
-    void actorPromise.then((actor) => {
-      if (!actor) return socket.disconnect(true);
-      void socket.join(actor.kind === 'internal' ? rooms.user(actor.id) : rooms.ext(actor.id));
-    });
+    actorPromise.then(
+      (actor) => {
+        if (!actor) return socket.disconnect(true);
+        void socket.join(actor.kind === 'internal' ? rooms.user(actor.id) : rooms.ext(actor.id));
+      },
+      // The database is out of reach: the client reconnects (and resumes) once it is back.
+      (err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'socket: could not load the user');
+        socket.disconnect(true);
+      },
+    );
 
     /** Validates, runs, and answers through the ack; never lets an error escape. */
     function on<S extends z.ZodType>(event: string, schema: S, handler: (actor: ChatActor, payload: z.output<S>) => Promise<unknown>) {

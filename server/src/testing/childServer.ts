@@ -1,25 +1,49 @@
 /**
- * A ChatPro server in a process of its own, for tests that kill one (`kill -9`) mid-conversation.
+ * A ChatPro server in a process of its own, for tests that kill one (`kill -9`) mid-conversation
+ * or measure its event loop apart from the test's clients.
  * Run as a script it starts a test server on the PostgreSQL database named by CHATPRO_CHILD_DB
- * and prints `listening <url>`; `spawnServer` starts it and waits for that line.
+ * (with the configuration of CHATPRO_CHILD_CONFIG, JSON) and prints `listening <url>`;
+ * `spawnServer` starts it and waits for that line. Over the IPC channel the child answers its
+ * event-loop delay (perf_hooks.monitorEventLoopDelay) since the last reset.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** The child's event-loop delay, in milliseconds. */
+export interface LoopLag {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+type ParentMessage = { type: 'lag:reset' } | { type: 'lag:read' };
+type ChildMessage = { type: 'lag'; lag: LoopLag };
 
 export interface ChildServer {
   url: string;
   child: ChildProcess;
   /** SIGKILL: no shutdown, no goodbye to the sockets or the database. */
   kill(): Promise<void>;
+  /** Starts measuring the event-loop delay afresh. */
+  resetLag(): void;
+  /** The event-loop delay since the last reset. */
+  lag(): Promise<LoopLag>;
 }
 
 const self = fileURLToPath(import.meta.url);
 
-export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
+/**
+ * @param env the child's process environment (added to ours)
+ * @param config the server's configuration (as startTestServer's `env`: PORT, SMTP_URL...)
+ */
+export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}, config: Record<string, string> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', self], {
-    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl, CHATPRO_CHILD_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  // The IPC channel must not keep the test process alive.
+  child.channel?.unref();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -44,12 +68,39 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
+    resetLag: () => void child.send({ type: 'lag:reset' } satisfies ParentMessage),
+    lag: () =>
+      new Promise<LoopLag>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the child server did not answer its event-loop lag')), 10_000);
+        const onMessage = (m: ChildMessage) => {
+          if (m?.type !== 'lag') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(m.lag);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'lag:read' } satisfies ParentMessage);
+      }),
   };
 }
 
 if (process.argv[1] === self) {
   const { startTestServer } = await import('./testServer.ts');
-  const server = await startTestServer({ kind: 'postgres', url: process.env.CHATPRO_CHILD_DB! });
+  const config = JSON.parse(process.env.CHATPRO_CHILD_CONFIG ?? '{}') as Record<string, string>;
+  const server = await startTestServer({ kind: 'postgres', url: process.env.CHATPRO_CHILD_DB! }, config);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const ms = (ns: number) => Math.round((ns / 1e6) * 10) / 10;
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'lag:reset') delay.reset();
+    if (m.type === 'lag:read') {
+      const lag = { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) };
+      process.send?.({ type: 'lag', lag } satisfies ChildMessage);
+    }
+  });
+  process.channel?.unref();
+  // The parent gone (its IPC channel closed), nobody would stop this server.
+  process.once('disconnect', () => void server.close().then(() => process.exit(0)));
   process.stdout.write(`listening ${server.url}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
