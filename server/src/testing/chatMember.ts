@@ -44,6 +44,8 @@ export class ChatMember {
   private reconnecting: Promise<void> | null = null;
   private url: string;
   private filling = new Set<string>();
+  /** Called whenever a message is added (for `caughtUp` to wait without polling hard). */
+  private readonly onAdded = new Set<() => void>();
   private generation = 0;
 
   constructor(
@@ -79,6 +81,7 @@ export class ChatMember {
       return;
     }
     seqs.set(m.seq, { id: m.id, seq: m.seq, clientId: m.clientId, body: m.body, groupId: m.groupId });
+    for (const wake of this.onAdded) wake();
   }
 
   /**
@@ -188,7 +191,15 @@ export class ChatMember {
       const behind = this.groupIds.filter((g) => this.contiguous(g) < (upTo.get(g) ?? 0));
       if (!behind.length) return;
       if (Date.now() > end) throw new Error(`${this.name} is behind in ${behind.length} group(s), e.g. at ${this.contiguous(behind[0]!)} of ${upTo.get(behind[0]!)}`);
-      await sleep(20);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.onAdded.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, 250);
+        this.onAdded.add(wake);
+      });
     }
   }
 
