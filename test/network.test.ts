@@ -194,7 +194,7 @@ describeEngines('flaky network', (engine) => {
       const progress = process.env.FAULTS_DEBUG
         ? setInterval(() => {
             const behind = sockets.filter((s) => s.contiguous(s.groupIds[0]!) < target.get(s.groupIds[0]!)!);
-            console.log(Date.now() - at, 'behind', behind.length, 'connected', sockets.filter((s) => s.connected).length, 'reconnected', sockets.filter((s) => s.reconnections).length, 'failures', sockets.filter((s) => s.failures.length).length, behind.slice(0, 3).map((s) => `${s.name} c=${s.connected} r=${s.reconnections} resumes=${s.resumes}`).join(' | '));
+            console.log(Date.now() - at, 'behind', behind.length, 'connected', sockets.filter((s) => s.connected).length, 'reconnected', sockets.filter((s) => s.reconnections).length, 'failures', sockets.filter((s) => s.failures.length).length, 'failed attempts', sockets.reduce((n, s) => n + s.failedAttempts, 0), sockets.find((s) => s.lastError)?.lastError, behind.slice(0, 3).map((s) => `${s.name} c=${s.connected} r=${s.reconnections} resumes=${s.resumes}`).join(' | '));
           }, 2000)
         : undefined;
       await Promise.all(sockets.map((s) => s.caughtUp(target, 150_000))).finally(() => clearInterval(progress));

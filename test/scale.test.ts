@@ -3,7 +3,6 @@
  * the sockets of every process, and a process killed mid-conversation loses nothing acknowledged.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { schema, type RunningServer } from '@chatpro/server';
 import { spawnServer, type ChildServer } from '../server/src/testing/childServer.ts';
@@ -12,9 +11,8 @@ import { describeEngines } from '../server/src/testing/engines.ts';
 import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
 import { ask, collect, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
+import { cid, sleep } from './support/crowd.ts';
 
-const cid = () => randomUUID().replace(/-/g, '');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Msg {
   seq: number;

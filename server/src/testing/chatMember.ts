@@ -34,6 +34,8 @@ export class ChatMember {
   repeats = 0;
   /** `chat:join`/`messages:since` calls made to catch up. */
   resumes = 0;
+  /** Connection attempts that failed (refused, or the resume after it failed) before one worked. */
+  failedAttempts = 0;
   /** Sends that were not acknowledged at first (no answer, or the connection gone) and went again. */
   retries = 0;
   /** Reconnect (and resume) by itself whenever the connection drops. */
@@ -42,6 +44,8 @@ export class ChatMember {
   reconnections = 0;
   readonly failures: string[] = [];
   private reconnecting: Promise<void> | null = null;
+  /** Why the last failed attempt failed. */
+  lastError = '';
   private url: string;
   private filling = new Set<string>();
   /** Called whenever a message is added (for `caughtUp` to wait without polling hard). */
@@ -103,7 +107,8 @@ export class ChatMember {
         });
         socket.on('disconnect', () => {
           if (generation !== this.generation || !this.autoReconnect) return;
-          this.reconnecting ??= this.connect()
+          // As an app does, it keeps trying; the test's own deadline says when it is too late.
+          this.reconnecting ??= this.connect(Date.now() + 10 * 60_000)
             .then(() => void this.reconnections++)
             .catch((err: unknown) => void this.failures.push((err as Error).message))
             .finally(() => (this.reconnecting = null));
@@ -111,6 +116,8 @@ export class ChatMember {
         for (const g of this.groupIds) await this.resume(g);
         return;
       } catch (err) {
+        this.failedAttempts++;
+        this.lastError = (err as Error).message;
         this.socket?.disconnect();
         this.socket = null;
         if (Date.now() > deadline) throw new Error(`${this.name} could not reconnect: ${(err as Error).message}`);
