@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../logger.ts';
+import { redactUrl, type Logger } from '../logger.ts';
 import { AppError, notFound } from './errors.ts';
 
 interface BodyParserError extends Error {
@@ -23,7 +23,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
         appError = new AppError(415, 'unsupported_media_type', 'Unsupported body encoding');
       else {
-        logger.error({ err, method: req.method, url: req.path }, 'request failed');
+        logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
         appError = new AppError(500, 'internal_error', 'Something went wrong on our side');
       }
     }
