@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.sessionLifetime.middleware());
   // Abuse limits (per IP and per user), before the routes they guard.
   const { limits } = deps;
-  app.use(['/c/:token', '/api/guest/:token'], limits.http('link'));
+  app.use(['/c/:token', '/api/guest/:token'], limits.linkGuard());
   app.use(['/auth/:provider/login', '/auth/:provider/callback'], limits.http('signIn'));
   app.use(['/api/groups/:id/messages', '/api/guest/:token/messages', '/api/contexts/:id/send-email', '/api/contexts/:id/send-invitation'], limits.http('send', ['POST']));
   app.use(['/api/uploads', '/api/guest/:token/uploads', '/api/contexts/:id/attachments'], limits.http('uploads', ['POST']));

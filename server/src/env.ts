@@ -63,8 +63,8 @@ const EnvSchema = z
     INBOUND_SMTP_TLS_CERT: z.string().min(1).optional(),
     // Abuse limits (issue 10): requests per RATE_LIMIT_WINDOW_MS, counted per process.
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
-    RATE_LIMIT_LINK_PER_IP: z.coerce.number().int().min(1).default(300),
-    RATE_LIMIT_LINK_PER_USER: z.coerce.number().int().min(1).default(300),
+    RATE_LIMIT_LINK_PER_IP: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_LINK_PER_USER: z.coerce.number().int().min(1).default(30),
     RATE_LIMIT_SIGNIN_PER_IP: z.coerce.number().int().min(1).default(30),
     RATE_LIMIT_SEND_PER_IP: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_SEND_PER_USER: z.coerce.number().int().min(1).default(120),
@@ -149,7 +149,7 @@ export interface RateRule {
 }
 
 export interface LimitsConfig {
-  /** GET /c/:token and /api/guest/:token…: link-token guessing. */
+  /** Link-token guessing: lookups of tokens that do not exist (then GET /c/:token and /api/guest/:token… are refused). */
   link: { perIp: RateRule; perUser: RateRule };
   /** /auth/:provider/login and /callback. */
   signIn: { perIp: RateRule };

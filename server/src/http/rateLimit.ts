@@ -37,6 +37,12 @@ export class RateCounter {
     w.count += 1;
     return w.count > this.rule.limit ? Math.max(1, Math.ceil((w.resetAt - now) / 1000)) : 0;
   }
+
+  /** Without counting: 0 while `key` may go on, else the seconds until its window ends. */
+  peek(key: string, now = Date.now()): number {
+    const w = this.windows.get(key);
+    return w && w.resetAt > now && w.count >= this.rule.limit ? Math.max(1, Math.ceil((w.resetAt - now) / 1000)) : 0;
+  }
 }
 
 /** Who a request counts as: `u:` internal, `x:` guest, `t:` an extension token; null when nobody. */
@@ -63,6 +69,29 @@ export class Limits {
     const c = this.counters[kind];
     const wait = Math.max(c.perIp.hit(who.ip ?? 'unknown'), who.user && c.perUser ? c.perUser.hit(who.user) : 0);
     if (wait > 0) throw new RateLimitedError(wait);
+  }
+
+  /**
+   * Link-token guessing: every request by token is refused once the IP or the user has asked for
+   * too many tokens that do not exist (404); a guest using a real link is never counted.
+   */
+  linkGuard(): RequestHandler {
+    const { perIp, perUser } = this.counters.link;
+    return (req, res, next) => {
+      const ip = req.ip ?? 'unknown';
+      const user = userKeyOf(req);
+      const wait = Math.max(perIp.peek(ip), user && perUser ? perUser.peek(user) : 0);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        return next(new RateLimitedError(wait));
+      }
+      res.once('finish', () => {
+        if (res.statusCode !== 404) return;
+        perIp.hit(ip);
+        if (user) perUser?.hit(user);
+      });
+      next();
+    };
   }
 
   /** Middleware for `app.use(paths, …)`: counts the requests of the given methods (all when none). */
