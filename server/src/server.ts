@@ -66,7 +66,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const relyingParties = new Map<string, RelyingParty>();
   for (const p of config.providers) relyingParties.set(p.id, createRelyingParty(p));
   const devProvider = config.devIdp ? await createDevProvider({ publicUrl: url, db: database.db, trustProxy: Boolean(config.trustProxy) }) : null;
-  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret));
+  const localOrigin = `http://${!config.host || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret, localOrigin));
 
   const store = new DbSessionStore(database.db);
   const sessionMiddleware = session({

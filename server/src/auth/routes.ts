@@ -123,7 +123,7 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
     }
     const [tx] = state ? await opts.db.delete(authTransactions).where(eq(authTransactions.state, state)).returning() : [];
     const binding = req.cookies?.[BINDING_COOKIE] ?? readCookie(req, BINDING_COOKIE);
-    res.clearCookie(BINDING_COOKIE, { path: '/auth' });
+    res.clearCookie(BINDING_COOKIE, { path: '/auth', httpOnly: true, secure: opts.secureCookies });
     if (!tx || tx.provider !== rp.id || Date.now() - tx.createdAt.getTime() > TRANSACTION_TTL_MS) {
       return failure(res, 400, 'La richiesta di accesso è scaduta o non è valida. Riprova.');
     }
