@@ -131,6 +131,18 @@ describe('session lifetime and cookies [pglite]', () => {
       console.log(`figure: absolute timeout ${ABSOLUTE} ms: HTTP refused at ${Math.round(endedAt)} ms, socket dropped at ${Math.round(at! - started)} ms after sign-in began`);
     });
 
+    it('keeps a quiet socket while its session is used over HTTP (another tab)', async () => {
+      const { client } = await member();
+      const socket = await connectSocket(client);
+      sockets.push(socket);
+      const since = performance.now();
+      while (performance.now() - since < IDLE + 1500) {
+        expect((await client.get('/api/contexts')).status).to.equal(200);
+        await sleep(300);
+      }
+      expect(socket.connected, 'dropped although its session is alive').to.equal(true);
+    });
+
     it('keeps a session alive on socket events alone', async () => {
       const { client } = await member();
       const socket = await connectSocket(client);

@@ -13,7 +13,7 @@ import { Hub, type ChatServer } from './realtime/hub.ts';
 import { registerSocketHandlers } from './realtime/socket.ts';
 import { createApp } from './app.ts';
 import { createDevProvider } from './auth/devProvider.ts';
-import { createDevRelyingParty, createRelyingParty, type RelyingParty } from './auth/oidc.ts';
+import { createDevRelyingParty, createRelyingParty, ownOrigin, type RelyingParty } from './auth/oidc.ts';
 import { DbSessionStore } from './auth/sessionStore.ts';
 import { openDatabase, type Database } from './db/index.ts';
 import type { Config } from './env.ts';
@@ -66,8 +66,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const relyingParties = new Map<string, RelyingParty>();
   for (const p of config.providers) relyingParties.set(p.id, createRelyingParty(p));
   const devProvider = config.devIdp ? await createDevProvider({ publicUrl: url, db: database.db, trustProxy: Boolean(config.trustProxy) }) : null;
-  const localOrigin = `http://${!config.host || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret, localOrigin));
+  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret, ownOrigin(config.host, port)));
 
   const store = new DbSessionStore(database.db);
   const sessionMiddleware = session({

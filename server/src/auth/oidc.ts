@@ -61,6 +61,12 @@ export function createRelyingParty(p: OidcProviderConfig): RelyingParty {
   };
 }
 
+/** This server's own listener, as reached from itself. */
+export function ownOrigin(host: string | undefined, port: number): string {
+  const address = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${address}:${port}`;
+}
+
 /**
  * The development provider's relying party; its client secret is made at start. The provider
  * lives in this very process, so the server calls it on `localOrigin` (its own listener) rather
