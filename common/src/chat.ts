@@ -155,7 +155,8 @@ export interface GuestViewDto {
 
 export interface ErrorAck {
   ok: false;
-  error: { code: string; message: string };
+  /** `retryAfter`: seconds to wait, when refused for going too fast (`rate_limited`). */
+  error: { code: string; message: string; retryAfter?: number };
 }
 export type Ack<T> = ({ ok: true } & T) | ErrorAck;
 
@@ -176,6 +177,19 @@ export interface ClientToServerEvents {
   typing: (payload: z.input<typeof Typing>) => void;
   read: (payload: z.input<typeof ReadUpTo>, ack?: (res: Ack<object>) => void) => void;
 }
+
+/**
+ * The events a client may send, with the schema each payload is checked with: the server
+ * registers exactly these, and the authorization matrix test has one row for each.
+ */
+export const CLIENT_EVENT_SCHEMAS = {
+  'chat:join': ChatJoin,
+  'message:send': MessageSend,
+  'messages:since': MessagesSince,
+  'context:watch': ContextWatch,
+  typing: Typing,
+  read: ReadUpTo,
+} as const satisfies { [K in keyof ClientToServerEvents]-?: z.ZodType };
 
 export interface ServerToClientEvents {
   'message:new': (message: MessageDto) => void;

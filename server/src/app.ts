@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Database } from './db/index.ts';
-import type { Logger } from './logger.ts';
+import { redactUrl, type Logger } from './logger.ts';
+import type { Limits } from './http/rateLimit.ts';
+import type { SessionLifetime } from './auth/sessionLifetime.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
 import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from './http/errors.ts';
@@ -41,6 +43,8 @@ export interface AppDeps {
   hub: Hub;
   gmailAddon?: GmailAddonConfig | null;
   mail: Mail;
+  limits: Limits;
+  sessionLifetime: SessionLifetime;
 }
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -51,6 +55,13 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.set('trust proxy', deps.trustProxy);
   app.disable('x-powered-by');
+  // One debug line per request, with its URL's tokens redacted.
+  app.use((req, res, next) => {
+    if (!logger.isLevelEnabled('debug')) return next();
+    const started = performance.now();
+    res.once('finish', () => logger.debug({ method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    next();
+  });
   app.use((_req, res, next) => {
     res.set({
       'X-Content-Type-Options': 'nosniff',
@@ -81,11 +92,18 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.use(deps.sessionMiddleware);
+  app.use(deps.sessionLifetime.middleware());
+  // Abuse limits (per IP and per user), before the routes they guard.
+  const { limits } = deps;
+  app.use(['/c/:token', '/api/guest/:token'], limits.linkGuard());
+  app.use(['/auth/:provider/login', '/auth/:provider/callback'], limits.http('signIn'));
+  app.use(['/api/groups/:id/messages', '/api/guest/:token/messages', '/api/contexts/:id/send-email', '/api/contexts/:id/send-invitation'], limits.http('send', ['POST']));
+  app.use(['/api/uploads', '/api/guest/:token/uploads', '/api/contexts/:id/attachments'], limits.http('uploads', ['POST']));
   const secureCookies = deps.publicUrl.startsWith('https://');
   const origin = new URL(deps.publicUrl).origin;
   const csrf = csrfProtection(() => origin);
   app.post('/auth/logout', csrf);
-  app.use('/auth', authRoutes({ db, logger, publicUrl: deps.publicUrl, secureCookies, relyingParties: deps.relyingParties }));
+  app.use('/auth', authRoutes({ db, logger, publicUrl: deps.publicUrl, secureCookies, relyingParties: deps.relyingParties, hub: deps.hub }));
   app.use(extensionConnectRoutes(db, deps.relyingParties));
 
   const api = express.Router();

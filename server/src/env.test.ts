@@ -12,6 +12,18 @@ describe('configuration (env.ts)', () => {
     expect(config.providers).to.deep.equal([]);
   });
 
+  it('has production abuse limits and session timeouts by default, each settable', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/chatpro-env-test' });
+    expect(config.limits.signIn.perIp).to.deep.equal({ limit: 30, windowMs: 60_000 });
+    expect(config.limits.send.perUser.limit).to.equal(120);
+    expect(config.limits.socket).to.deep.equal({ eventsPerSecond: 20, burst: 60, maxPayloadBytes: 1_000_000 });
+    expect(config.session).to.deep.equal({ idleTimeoutMs: 14 * 24 * 3600 * 1000, absoluteTimeoutMs: 30 * 24 * 3600 * 1000 });
+    const low = loadConfig({ DATA_DIR: '/tmp/chatpro-env-test', RATE_LIMIT_WINDOW_MS: '1000', RATE_LIMIT_UPLOAD_PER_USER: '2', SESSION_IDLE_TIMEOUT_MS: '60000' });
+    expect(low.limits.uploads.perUser).to.deep.equal({ limit: 2, windowMs: 1000 });
+    expect(low.session.idleTimeoutMs).to.equal(60_000);
+    expect(() => loadConfig({ DATA_DIR: '/tmp/chatpro-env-test', RATE_LIMIT_SEND_PER_IP: '0', SOCKET_MAX_PAYLOAD_BYTES: 'big' })).to.throw(ConfigError, /RATE_LIMIT_SEND_PER_IP[\s\S]*SOCKET_MAX_PAYLOAD_BYTES/);
+  });
+
   it('switches to PostgreSQL with DATABASE_URL and turns the dev provider off by default', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@localhost/db', DATA_DIR: '/tmp/chatpro-env-test' });
     expect(config.database).to.deep.equal({ kind: 'postgres', url: 'postgres://u@localhost/db' });

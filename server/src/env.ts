@@ -61,6 +61,20 @@ const EnvSchema = z
     INBOUND_SMTP_HOST: z.string().min(1).optional(),
     INBOUND_SMTP_TLS_KEY: z.string().min(1).optional(),
     INBOUND_SMTP_TLS_CERT: z.string().min(1).optional(),
+    // Abuse limits (issue 10): requests per RATE_LIMIT_WINDOW_MS, counted per process.
+    RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+    RATE_LIMIT_LINK_PER_IP: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_LINK_PER_USER: z.coerce.number().int().min(1).default(30),
+    RATE_LIMIT_SIGNIN_PER_IP: z.coerce.number().int().min(1).default(30),
+    RATE_LIMIT_SEND_PER_IP: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_SEND_PER_USER: z.coerce.number().int().min(1).default(120),
+    RATE_LIMIT_UPLOAD_PER_IP: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_UPLOAD_PER_USER: z.coerce.number().int().min(1).default(30),
+    SOCKET_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
+    SOCKET_EVENT_BURST: z.coerce.number().int().min(1).default(60),
+    SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+    SESSION_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(14 * 24 * 3600 * 1000),
+    SESSION_ABSOLUTE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 24 * 3600 * 1000),
   });
 
 type RawEnv = Record<string, string | undefined>;
@@ -124,6 +138,33 @@ export interface Config {
   /** Gmail add-on: enabled when its service account is configured. */
   gmailAddon: GmailAddonConfig | null;
   mail: MailConfig;
+  limits: LimitsConfig;
+  session: SessionConfig;
+}
+
+/** A number of requests allowed per window. */
+export interface RateRule {
+  limit: number;
+  windowMs: number;
+}
+
+export interface LimitsConfig {
+  /** Link-token guessing: lookups of tokens that do not exist (then GET /c/:token and /api/guest/:token… are refused). */
+  link: { perIp: RateRule; perUser: RateRule };
+  /** /auth/:provider/login and /callback. */
+  signIn: { perIp: RateRule };
+  /** Messages (HTTP and socket) and emails sent. */
+  send: { perIp: RateRule; perUser: RateRule };
+  uploads: { perIp: RateRule; perUser: RateRule };
+  /** Token bucket of every socket: events refilled per second, and the bucket's size. */
+  socket: { eventsPerSecond: number; burst: number; maxPayloadBytes: number };
+}
+
+export interface SessionConfig {
+  /** Without a request (or socket event) for this long, a session ends. */
+  idleTimeoutMs: number;
+  /** However active, a session ends this long after sign-in. */
+  absoluteTimeoutMs: number;
 }
 
 export interface GmailAddonConfig {
@@ -229,6 +270,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           host: env.INBOUND_SMTP_HOST ?? env.HOST,
           tls: env.INBOUND_SMTP_TLS_KEY && env.INBOUND_SMTP_TLS_CERT ? { key: env.INBOUND_SMTP_TLS_KEY, cert: env.INBOUND_SMTP_TLS_CERT } : null,
         };
+  const rule = (limit: number): RateRule => ({ limit, windowMs: env.RATE_LIMIT_WINDOW_MS });
   const publicHost = env.PUBLIC_URL ? new URL(env.PUBLIC_URL).hostname : 'localhost';
   return {
     env: env.NODE_ENV,
@@ -266,5 +308,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pollMs: env.MAIL_WORKER_POLL_MS,
       inbound,
     },
+    limits: {
+      link: { perIp: rule(env.RATE_LIMIT_LINK_PER_IP), perUser: rule(env.RATE_LIMIT_LINK_PER_USER) },
+      signIn: { perIp: rule(env.RATE_LIMIT_SIGNIN_PER_IP) },
+      send: { perIp: rule(env.RATE_LIMIT_SEND_PER_IP), perUser: rule(env.RATE_LIMIT_SEND_PER_USER) },
+      uploads: { perIp: rule(env.RATE_LIMIT_UPLOAD_PER_IP), perUser: rule(env.RATE_LIMIT_UPLOAD_PER_USER) },
+      socket: { eventsPerSecond: env.SOCKET_EVENTS_PER_SECOND, burst: env.SOCKET_EVENT_BURST, maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES },
+    },
+    session: { idleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MS, absoluteTimeoutMs: env.SESSION_ABSOLUTE_TIMEOUT_MS },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import session from 'express-session';
 import { Server as SocketServer } from 'socket.io';
 import { ChatService } from './realtime/chatService.ts';
@@ -12,18 +13,22 @@ import { Hub, type ChatServer } from './realtime/hub.ts';
 import { registerSocketHandlers } from './realtime/socket.ts';
 import { createApp } from './app.ts';
 import { createDevProvider } from './auth/devProvider.ts';
-import { createDevRelyingParty, createRelyingParty, type RelyingParty } from './auth/oidc.ts';
+import { createDevRelyingParty, createRelyingParty, ownOrigin, type RelyingParty } from './auth/oidc.ts';
 import { DbSessionStore } from './auth/sessionStore.ts';
 import { openDatabase, type Database } from './db/index.ts';
 import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMail, type Mail } from './mail/index.ts';
 import { seedDemoData } from './services/demo.ts';
+import { clientIpOf, Limits } from './http/rateLimit.ts';
+import { SessionLifetime } from './auth/sessionLifetime.ts';
 
 export const SESSION_COOKIE = 'chatpro.sid';
 
 export interface RunningServer {
   url: string;
+  /** The Express application (its router stack lists every endpoint). */
+  app: Express;
   port: number;
   database: Database;
   io: ChatServer;
@@ -61,7 +66,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const relyingParties = new Map<string, RelyingParty>();
   for (const p of config.providers) relyingParties.set(p.id, createRelyingParty(p));
   const devProvider = config.devIdp ? await createDevProvider({ publicUrl: url, db: database.db, trustProxy: Boolean(config.trustProxy) }) : null;
-  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret));
+  if (devProvider) relyingParties.set('dev', createDevRelyingParty(devProvider.issuer, devProvider.clientId, devProvider.clientSecret, ownOrigin(config.host, port)));
 
   const store = new DbSessionStore(database.db);
   const sessionMiddleware = session({
@@ -76,13 +81,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       httpOnly: true,
       sameSite: 'lax',
       secure: url.startsWith('https://'),
-      maxAge: 14 * 24 * 3600 * 1000,
+      // Rolling: the idle timeout; the absolute one is SessionLifetime's.
+      maxAge: config.session.idleTimeoutMs,
     },
   });
+  const sessionLifetime = new SessionLifetime(config.session, store);
+  const limits = new Limits(config.limits);
   const io: ChatServer = new SocketServer(http, {
     cors: { origin: new URL(url).origin, credentials: true },
     serveClient: false,
-    maxHttpBufferSize: 1e6,
+    // A bigger packet closes the connection (the client sees a transport error).
+    maxHttpBufferSize: config.limits.socket.maxPayloadBytes,
   });
   io.engine.use(sessionMiddleware);
   let cluster;
@@ -97,7 +106,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const hub = new Hub(io, cluster.clustered);
   const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
   const chat = new ChatService(database.db, hub, logger, mail.notifier);
-  registerSocketHandlers(io, { db: database.db, chat, hub, logger });
+  registerSocketHandlers(io, { db: database.db, chat, hub, logger, limits, lifetime: sessionLifetime, ipOf: clientIpOf(config.trustProxy) });
   try {
     await mail.start(chat, config.maxUploadBytes);
   } catch (err) {
@@ -123,6 +132,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     hub,
     gmailAddon: config.gmailAddon,
     mail,
+    limits,
+    sessionLifetime,
   });
   handler = app;
 
@@ -147,5 +158,5 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     return closing;
   };
   logger.info({ url, database: database.kind }, 'ChatPro listening');
-  return { url, port, database, io, chat, mail, logger, seeded, close };
+  return { url, port, app, database, io, chat, mail, logger, seeded, close };
 }

@@ -126,7 +126,7 @@ export async function createDevProvider(opts: { publicUrl: string; db: Db; trust
       const internal = await opts.db.select({ email: users.email, name: users.name }).from(users).orderBy(users.name).limit(50);
       res.type('html').send(loginPage(details.uid, internal));
     } catch (err) {
-      next(err);
+      providerError(err, res, next);
     }
   });
   router.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '10kb' }), async (req, res, next) => {
@@ -143,11 +143,21 @@ export async function createDevProvider(opts: { publicUrl: string; db: Db; trust
       }
       await provider.interactionFinished(req, res, { login: { accountId: form.data.email } }, { mergeWithLastSubmission: false });
     } catch (err) {
-      next(err);
+      providerError(err, res, next);
     }
   });
   router.use(provider.callback());
   return { issuer, clientId: DEV_CLIENT_ID, clientSecret, router };
+}
+
+/** oidc-provider's own errors (an unknown or expired interaction) are the visitor's: 4xx, not 500. */
+function providerError(err: unknown, res: express.Response, next: express.NextFunction): void {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status !== 'number' || status >= 500) return next(err);
+  res
+    .status(status)
+    .type('html')
+    .send(`<!doctype html><meta charset="utf-8"><title>Errore</title><p>${escapeHtml((err as { error_description?: string }).error_description ?? 'Richiesta non valida')}</p>`);
 }
 
 function loginPage(uid: string, internal: { email: string; name: string }[]): string {

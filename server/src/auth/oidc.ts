@@ -61,9 +61,33 @@ export function createRelyingParty(p: OidcProviderConfig): RelyingParty {
   };
 }
 
-/** The development provider's relying party; its client secret is made at start. */
-export function createDevRelyingParty(issuer: string, clientId: string, clientSecret: string): RelyingParty {
+/** This server's own listener, as reached from itself. */
+export function ownOrigin(host: string | undefined, port: number): string {
+  const address = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${address}:${port}`;
+}
+
+/**
+ * The development provider's relying party; its client secret is made at start. The provider
+ * lives in this very process, so the server calls it on `localOrigin` (its own listener) rather
+ * than through the public URL, which behind a TLS proxy it may not be able to reach itself.
+ */
+export function createDevRelyingParty(issuer: string, clientId: string, clientSecret: string, localOrigin?: string): RelyingParty {
   let config: Promise<client.Configuration> | undefined;
+  const publicOrigin = new URL(issuer).origin;
+  const options: client.DiscoveryRequestOptions = { ...insecureIfHttp(issuer) };
+  if (localOrigin && publicOrigin.startsWith('https:')) {
+    // Loopback only: plain http to ourselves is fine.
+    options.execute = [client.allowInsecureRequests];
+    options[client.customFetch] = (url, init) => {
+      const local = url.startsWith(publicOrigin) ? localOrigin + url.slice(publicOrigin.length) : url;
+      const headers = new Headers(init.headers);
+      // The provider builds its answers for the public URL, as it would behind the proxy.
+      headers.set('x-forwarded-proto', new URL(publicOrigin).protocol.slice(0, -1));
+      headers.set('x-forwarded-host', new URL(publicOrigin).host);
+      return fetch(local, { ...init, headers } as RequestInit);
+    };
+  }
   return {
     id: 'dev',
     label: 'Provider di sviluppo',
@@ -71,7 +95,7 @@ export function createDevRelyingParty(issuer: string, clientId: string, clientSe
     formPost: false,
     configuration() {
       config ??= client
-        .discovery(new URL(issuer), clientId, clientSecret, undefined, insecureIfHttp(issuer))
+        .discovery(new URL(issuer), clientId, clientSecret, undefined, options)
         .catch((err: unknown) => {
           config = undefined;
           throw err;

@@ -16,6 +16,8 @@ import { escapeHtml } from '../http/html.ts';
 import type { Logger } from '../logger.ts';
 import { resolveInternalUser, upsertExternalUser, type VerifiedIdentity } from '../services/identity.ts';
 import type { RelyingParty } from './oidc.ts';
+import type { Hub } from '../realtime/hub.ts';
+import { sessionRoomKey } from './sessionLifetime.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -47,6 +49,7 @@ export interface AuthRoutesOptions {
   publicUrl: string;
   secureCookies: boolean;
   relyingParties: Map<string, RelyingParty>;
+  hub: Hub;
 }
 
 export function authRoutes(opts: AuthRoutesOptions): Router {
@@ -120,7 +123,7 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
     }
     const [tx] = state ? await opts.db.delete(authTransactions).where(eq(authTransactions.state, state)).returning() : [];
     const binding = req.cookies?.[BINDING_COOKIE] ?? readCookie(req, BINDING_COOKIE);
-    res.clearCookie(BINDING_COOKIE, { path: '/auth' });
+    res.clearCookie(BINDING_COOKIE, { path: '/auth', httpOnly: true, secure: opts.secureCookies });
     if (!tx || tx.provider !== rp.id || Date.now() - tx.createdAt.getTime() > TRANSACTION_TTL_MS) {
       return failure(res, 400, 'La richiesta di accesso è scaduta o non è valida. Riprova.');
     }
@@ -176,7 +179,7 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
     // A new session id at every sign-in defeats session fixation.
     const previous = { userId: req.session.userId, externalUserId: req.session.externalUserId };
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-    Object.assign(req.session, previous, session);
+    Object.assign(req.session, previous, session, { signedInAt: Date.now() });
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
     opts.logger.info({ provider: rp.id, audience: tx.audience }, 'signed in');
     res.redirect(303, tx.returnTo);
@@ -185,8 +188,11 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
   router.post('/:provider/callback', express.urlencoded({ extended: false, limit: '20kb' }), callback);
 
   router.post('/logout', async (req, res) => {
+    const sid = req.sessionID;
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
-    res.clearCookie('chatpro.sid', { path: '/' });
+    // Its sockets go too, on every process (their room travels through the adapter).
+    if (sid) opts.hub.sessionEnded(sessionRoomKey(sid));
+    res.clearCookie('chatpro.sid', { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies });
     res.status(204).end();
   });
   return router;

@@ -2,7 +2,7 @@
  * express-session store kept in the database, so that sessions survive restarts and are shared
  * by every server process.
  */
-import { eq, lt } from 'drizzle-orm';
+import { eq, lt, sql } from 'drizzle-orm';
 import session from 'express-session';
 import type { Db } from '../db/index.ts';
 import { sessions } from '../db/schema.ts';
@@ -55,9 +55,12 @@ export class DbSessionStore extends session.Store {
   }
 
   override touch(sid: string, data: session.SessionData, cb: Callback = () => {}): void {
+    const expiresAt = expiryOf(data);
+    // The stored cookie's expiry moves too: whoever reads the session (a socket checking its
+    // deadline) sees the same end as the row's expires_at.
     this.db
       .update(sessions)
-      .set({ expiresAt: expiryOf(data) })
+      .set({ expiresAt, data: sql`jsonb_set(${sessions.data}, '{cookie,expires}', ${JSON.stringify(expiresAt.toISOString())}::jsonb)` })
       .where(eq(sessions.sid, sid))
       .then(() => cb(), cb);
   }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../logger.ts';
+import { redactUrl, type Logger } from '../logger.ts';
 import { AppError, asDatabaseUnavailable, DATABASE_RETRY_AFTER_S, notFound } from './errors.ts';
 
 interface BodyParserError extends Error {
@@ -24,8 +24,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
         appError = new AppError(415, 'unsupported_media_type', 'Unsupported body encoding');
       else {
         const unavailable = asDatabaseUnavailable(err);
-        if (unavailable) logger.warn({ method: req.method, url: req.path, err: (err as Error).message }, 'database unavailable');
-        else logger.error({ err, method: req.method, url: req.path }, 'request failed');
+        const url = redactUrl(req.originalUrl);
+        if (unavailable) logger.warn({ method: req.method, url, err: (err as Error).message }, 'database unavailable');
+        else logger.error({ err, method: req.method, url }, 'request failed');
         appError = unavailable ?? new AppError(500, 'internal_error', 'Something went wrong on our side');
       }
     }

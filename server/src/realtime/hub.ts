@@ -3,6 +3,7 @@
  *   group:<id>  sockets that opened a group        user:<id>  every socket of an internal user
  *   ext:<id>    every socket of an external user   context:<id> sockets that opened a context
  *   extension-token:<id>  the sockets a browser extension opened with that token
+ *   session:<key>  the sockets opened with one browser session (key: a hash of its id)
  */
 import type { ClientToServerEvents, GroupDto, MessageDto, NotificationDto, ServerToClientEvents } from '@chatpro/common';
 import type { Server } from 'socket.io';
@@ -35,6 +36,7 @@ export const rooms = {
   ext: (id: string) => `ext:${id}`,
   context: (id: string) => `context:${id}`,
   extensionToken: (id: string) => `extension-token:${id}`,
+  session: (key: string) => `session:${key}`,
 };
 
 export class Hub {
@@ -118,6 +120,11 @@ export class Hub {
   /** A revoked extension token stops hearing at once, not at its next reconnect. */
   extensionTokenRevoked(tokenId: string): void {
     this.io.in(rooms.extensionToken(tokenId)).disconnectSockets(true);
+  }
+
+  /** A session ended (sign-out): its sockets, on every process, are disconnected. */
+  sessionEnded(sessionKey: string): void {
+    this.io.in(rooms.session(sessionKey)).disconnectSockets(true);
   }
 
   notify(userId: string, notification: NotificationDto): void {

@@ -16,13 +16,17 @@ import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/
 import { resumeAcrossMerge } from '../services/groups.ts';
 import type { ChatService } from './chatService.ts';
 import { rooms, type ChatServer, type Hub } from './hub.ts';
+import { RateLimitedError, TokenBucket, type Limits } from '../http/rateLimit.ts';
+import { sessionRoomKey, type SessionLifetime } from '../auth/sessionLifetime.ts';
 
-type SessionRequest = IncomingMessage & { session?: Session & Partial<SessionData> };
+type SessionRequest = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string };
 type AnyAck = (res: unknown) => void;
+type ChatSocket = Parameters<Parameters<ChatServer['use']>[0]>[0];
 
 export const SOCKET_ERRORS = { unauthenticated: 'unauthenticated' } as const;
 
 function errorAck(err: unknown, logger: Logger): ErrorAck {
+  if (err instanceof RateLimitedError) return { ok: false, error: { code: err.code, message: err.message, retryAfter: err.retryAfter } };
   if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
   const unavailable = asDatabaseUnavailable(err);
   if (unavailable) {
@@ -33,8 +37,22 @@ function errorAck(err: unknown, logger: Logger): ErrorAck {
   return { ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side' } };
 }
 
-export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: ChatService; hub: Hub; logger: Logger }): void {
-  const { db, chat, logger } = deps;
+export interface SocketDeps {
+  db: Db;
+  chat: ChatService;
+  hub: Hub;
+  logger: Logger;
+  limits: Limits;
+  lifetime: SessionLifetime;
+  /** The client's address by the `trust proxy` rule. */
+  ipOf: (req: IncomingMessage) => string;
+}
+
+/** Longest a timer waits before the session's deadline is looked at again. */
+const MAX_TIMER_MS = 6 * 3600 * 1000;
+
+export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
+  const { db, chat, logger, limits, lifetime } = deps;
 
   io.use((socket, next) => {
     // The browser extension's background worker: an extension token, internal users only.
@@ -60,11 +78,25 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
     socket.data.internalUserId = as === 'external' ? undefined : session?.userId;
     socket.data.externalUserId = as === 'internal' ? undefined : session?.externalUserId;
     if (!socket.data.internalUserId && !socket.data.externalUserId) return next(new Error(SOCKET_ERRORS.unauthenticated));
+    const sid = (socket.request as SessionRequest).sessionID;
+    if (!sid || !session || lifetime.deadline(session) <= Date.now()) return next(new Error(SOCKET_ERRORS.unauthenticated));
+    // Signing out (on any process) disconnects the sockets of that session.
+    void socket.join(rooms.session(sessionRoomKey(sid)));
     socket.data.access = new Map();
     next();
   });
 
   io.on('connection', (socket) => {
+    const ip = deps.ipOf(socket.request);
+    // Each socket's own budget of events; past it, an error ack (with retryAfter) and nothing done.
+    const bucket = new TokenBucket(limits.config.socket.eventsPerSecond, limits.config.socket.burst);
+    socket.use((packet, next) => {
+      const wait = bucket.take();
+      if (wait === 0) return next();
+      const ack = packet[packet.length - 1];
+      if (typeof ack === 'function') (ack as AnyAck)(errorAck(new RateLimitedError(wait), logger));
+    });
+    watchSession(socket);
     const actorPromise: Promise<ChatActor | null> = loadActor(db, {
       userId: socket.data.internalUserId,
       externalUserId: socket.data.externalUserId,
@@ -134,7 +166,10 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       return messagesSince(db, access.group.id, p.sinceSeq, p.limit);
     });
 
-    on('message:send', MessageSend, async (actor, p) => ({ message: await chat.send(actor, p, socket.data.access) }));
+    on('message:send', MessageSend, async (actor, p) => {
+      limits.check('send', { ip, user: `${actor.kind === 'internal' ? 'u' : 'x'}:${actor.id}` });
+      return { message: await chat.send(actor, p, socket.data.access) };
+    });
 
     on('typing', Typing, async (actor, p) => {
       const access = await chat.access(actor, p.groupId, socket.data.access);
@@ -153,4 +188,42 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       return { seq };
     });
   });
+
+  /**
+   * A session socket lives as long as its session: disconnected at the idle or absolute deadline
+   * (looked up again then, since other tabs may have used it), and its events count as activity.
+   */
+  function watchSession(socket: ChatSocket): void {
+    const req = socket.request as SessionRequest;
+    const sid = req.sessionID;
+    const data = req.session;
+    if (!sid || !data || socket.handshake.auth?.token !== undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    let touchedAt = Date.now();
+    const schedule = (deadline: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void check(), Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)));
+      timer.unref();
+    };
+    const check = async () => {
+      try {
+        const current = await lifetime.load(sid);
+        const deadline = current && (current.userId || current.externalUserId) ? lifetime.deadline(current) : 0;
+        if (deadline <= Date.now()) socket.disconnect(true);
+        else schedule(deadline);
+      } catch (err) {
+        logger.warn({ err }, 'session check failed');
+        schedule(Date.now() + 60_000);
+      }
+    };
+    schedule(lifetime.deadline(data));
+    socket.on('disconnect', () => clearTimeout(timer));
+    const touchEvery = Math.min(60_000, lifetime.config.idleTimeoutMs / 4);
+    socket.use((_packet, next) => {
+      next();
+      if (Date.now() - touchedAt < touchEvery) return;
+      touchedAt = Date.now();
+      lifetime.touch(sid, data as SessionData).then(schedule, (err: unknown) => logger.warn({ err }, 'session touch failed'));
+    });
+  }
 }

@@ -19,16 +19,20 @@ export class TestClient {
   /** The Origin sent on state-changing requests: the server's public origin, as in a browser. */
   readonly origin: string;
 
+  /** Sent with every request (e.g. X-Forwarded-For, to stand for another client address). */
+  readonly headers: Record<string, string>;
+
   constructor(
     readonly baseUrl: string,
-    opts: { origin?: string } = {},
+    opts: { origin?: string; headers?: Record<string, string> } = {},
   ) {
     this.origin = opts.origin ?? new URL(baseUrl).origin;
+    this.headers = opts.headers ?? {};
   }
 
   /** The same signed-in client reaching the server at another address (e.g. around a proxy). */
   via(baseUrl: string): TestClient {
-    const other = new TestClient(baseUrl, { origin: this.origin });
+    const other = new TestClient(baseUrl, { origin: this.origin, headers: this.headers });
     for (const [k, v] of this.cookies) other.cookies.set(k, v);
     return other;
   }
@@ -58,7 +62,7 @@ export class TestClient {
   /** One request, no redirect following. */
   async raw(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
     if (this.cookies.size && url.origin === new URL(this.baseUrl).origin) headers.cookie = this.cookieHeader();
     if (!['GET', 'HEAD'].includes(method) && !('origin' in headers)) headers.origin = this.origin;
     const res = await fetch(url, { method, headers, body: init.body ?? null, redirect: 'manual' });
