@@ -6,6 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { cspHeader } from './http/csp.ts';
 import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { RelyingParty } from './auth/oidc.ts';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(cspHeader);
 
   app.get('/healthz', async (_req, res) => {
     const up = await database.ping();
