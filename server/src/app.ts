@@ -7,6 +7,7 @@ import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { cspHeader } from './http/csp.ts';
+import { refuseNul } from './http/validate.ts';
 import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { RelyingParty } from './auth/oidc.ts';
@@ -87,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(csrf);
-  api.use(express.json({ limit: '3mb' }));
+  api.use(express.json({ limit: '3mb' }), refuseNul);
   api.use(meRoutes(db));
   api.use(contextRoutes(db, { maxUploadBytes: deps.maxUploadBytes }));
   api.use(templateRoutes(db));
