@@ -111,9 +111,21 @@ describe('fuzzing: HTTP and socket events against a real server', function () {
     ),
   })).value;
   const body = fc.dictionary(fc.constantFrom(...FIELDS), weird, { maxKeys: 6 });
-  const pathParam = (real: string[]) => fc.oneof(fc.constantFrom(...real), fc.uuid(), strange, fc.string({ minLength: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{22,40}$/));
+  /** Bodies that pass most of the schema, with odd text (NUL, lone surrogates, control characters) where text goes. */
+  const oddText = fc.oneof(fc.string({ unit: 'binary', minLength: 1 }), strange, fc.string({ minLength: 1 }).map((t) => `${t}\u0000${t}`));
+  const validish = fc.oneof(
+    fc.record({ kind: fc.constantFrom('note', 'email', 'event'), subject: oddText }),
+    fc.record({ kind: fc.constant('note'), subject: fc.constant('Nota'), bodyHtml: oddText }),
+    fc.record({ clientId: fc.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), body: oddText }),
+    fc.record({ name: oddText, subject: oddText }),
+    fc.record({ subject: oddText }),
+    fc.record({ name: oddText }),
+  );
+  const pathParam = (real: string[]) =>
+    fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...real) }, fc.uuid(), strange, fc.string({ minLength: 1 }), fc.stringMatching(/^[A-Za-z0-9_-]{22,40}$/));
   const payload = fc.oneof(
     { weight: 5, arbitrary: body.map((b) => ({ type: 'application/json', data: JSON.stringify(b) as string | Uint8Array })) },
+    { weight: 10, arbitrary: validish.map((b) => ({ type: 'application/json', data: JSON.stringify(b) })) },
     { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ type: 'application/json', data: JSON.stringify(v) ?? 'null' })) },
     { weight: 1, arbitrary: fc.string().map((s) => ({ type: 'application/json', data: `{"a":${s}` })) },
     {
@@ -135,7 +147,8 @@ describe('fuzzing: HTTP and socket events against a real server', function () {
   const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom('since', 'limit', 'token', 'q', 'groupId', '__proto__', 'since[]', 'a[b][c]'), fc.string()), fc.oneof(fc.string(), strange)), { maxLength: 4 });
   const httpCase = fc.record({
     route: fc.constantFrom(...ROUTES),
-    client: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.constant(1) }, { weight: 3, arbitrary: fc.constant(2) }, { weight: 1, arbitrary: fc.constant(3) }),
+    // -1: the route's rightful kind of user (the guest on /api/guest, Piero elsewhere); else anonymous, Piero, the guest, a foreigner.
+    client: fc.oneof({ weight: 8, arbitrary: fc.constant(-1) }, fc.constant(0), fc.constant(1), fc.constant(2), fc.constant(3)),
     query,
     payload: fc.option(payload, { freq: 4 }),
     // Mostly the client's own origin and cookies (to reach the handlers), sometimes a stranger's.
@@ -174,7 +187,7 @@ describe('fuzzing: HTTP and socket events against a real server', function () {
     const path = `${fillPath(template, c.params)}${qs ? `?${qs}` : ''}`;
     const headers: Record<string, string> = {};
     if (c.origin !== null) headers.origin = c.origin;
-    const client = clients[c.client]!;
+    const client = clients[c.client === -1 ? (template.startsWith('/api/guest/') ? 2 : 1) : c.client]!;
     let init: { body?: BodyInit; headers: Record<string, string> } = { headers };
     if (c.payload && method !== 'GET') {
       if (c.payload.type) headers['content-type'] = c.payload.type;
