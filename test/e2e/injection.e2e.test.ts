@@ -3,7 +3,7 @@
  * into messages, message and body attachment names, context subjects, the email body (sanitized,
  * shown in a sandboxed frame), link subjects, template names and bodies, and a guest's name; then
  * the guest page, the workspace (message list, context view, discussion, templates), the Outlook
- * task pane and the extension popup are loaded once each. No dialog may open, no element made by
+ * task pane, the extension popup and its panel in a Gmail compose window are loaded once each. No dialog may open, no element made by
  * a payload may exist in any frame, and no request may leave for another host.
  *
  * Also the Content-Security-Policy: present without 'unsafe-inline' scripts on every HTML page the
@@ -252,7 +252,7 @@ describe('script injection and Content-Security-Policy in Chromium', function ()
     await context.close();
   });
 
-  it('the extension popup lists payload subjects and messages as text', async function () {
+  it('the extension popup and compose panel show payload subjects, messages and drafts as text', async function () {
     if (!existsSync(path.join(extensionDir, 'manifest.json'))) throw new Error('extension/.output is missing: run `npm run build -w extension` (npm test does it first)');
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'chatpro-inject-ext-'));
     const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
@@ -277,6 +277,27 @@ describe('script injection and Content-Security-Policy in Chromium', function ()
       await page.locator(`[data-context-id="${main.id}"]`).waitFor();
       await page.waitForTimeout(300);
       await assertClean(page, w, 'extension popup', PAYLOADS.length);
+
+      // The panel in a Gmail compose window (a fixture page), on a draft whose subject and body are payloads.
+      await context.route('https://mail.google.com/**', (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: readFileSync(path.resolve(import.meta.dirname, '../fixtures/gmail-compose.html'), 'utf8') }));
+      const gmail = await context.newPage();
+      const wg: Watch = { dialogs: [], foreign: [], cspViolations: [], errors: [] };
+      await watch(context, gmail, (url) => sameServer(url) || url.startsWith('https://mail.google.com/') || url.startsWith(`chrome-extension://${extensionId}/`), wg);
+      await gmail.goto('https://mail.google.com/mail/u/0/?compose=new#inbox');
+      const dialog = gmail.locator('[role=dialog]');
+      await dialog.getByTestId('chatpro-toggle').waitFor();
+      const subject = PAYLOADS.slice(0, 40).map(storable).join(' ').slice(0, 500);
+      await dialog.locator('input[name=subjectbox]').fill(subject);
+      await dialog.locator('[g_editable]').evaluate((el, text) => {
+        el.textContent = text;
+      }, PAYLOADS.map(storable).join('\n'));
+      await dialog.getByTestId('chatpro-toggle').click();
+      await dialog.getByTestId('chatpro-url').waitFor();
+      const contextId = await dialog.getByTestId('chatpro-panel').getAttribute('data-context-id');
+      // The draft's subject reached the server as text (the extension may shorten it).
+      expect(subject).to.include((await asPiero.get(`/api/contexts/${contextId}`)).body.subject.slice(0, 100));
+      await gmail.waitForTimeout(300);
+      await assertClean(gmail, wg, 'extension panel (Gmail compose)', PAYLOADS.length);
     } finally {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });
