@@ -19,8 +19,8 @@ import { connectSocket, type ChatSocket } from '../server/src/testing/socket.ts'
 import { startTestServer } from '../server/src/testing/testServer.ts';
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
-const HTTP_RUNS = 150; // batches of BATCH requests
-const SOCKET_RUNS = 350; // batches of BATCH events
+const HTTP_RUNS = 100; // batches of BATCH requests
+const SOCKET_RUNS = 400; // batches of BATCH events
 const BATCH = 20;
 
 /** Every API route of the server: the fuzzer fills the parameters. */
