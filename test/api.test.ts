@@ -180,6 +180,7 @@ describeEngines('internal API', (engine) => {
     it('uploads, lists and downloads a file with the right headers and bytes', async () => {
       const note = await asAlice.post('/api/contexts', { kind: 'note', subject: 'Files' });
       const bytes = new Uint8Array(300 * 1024 + 7).map((_, i) => (i * 31) % 256);
+      bytes.set(Buffer.from('%PDF-1.7\n'));
       const form = new FormData();
       form.append('file', new Blob([bytes], { type: 'application/pdf' }), 'offerta 2027 è.pdf');
       form.append('file', new Blob(['ciao'], { type: 'text/html' }), '../../etc/<script>x.html');

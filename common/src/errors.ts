@@ -15,12 +15,14 @@ export const ERROR_CODES = [
   'rate_limited',
   'payload_too_large',
   'unsupported_media_type',
+  'content_type_mismatch',
   'provider_not_configured',
   'sign_in_failed',
   'not_a_member',
   'last_viewer',
   'database_unavailable',
   'mail_failed',
+  'bad_request',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,8 @@ import { redactUrl, type Logger } from './logger.ts';
 import type { Limits } from './http/rateLimit.ts';
 import type { SessionLifetime } from './auth/sessionLifetime.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { cspHeader } from './http/csp.ts';
+import { refuseNul } from './http/validate.ts';
 import { apiNotFound, errorMiddleware } from './http/errorMiddleware.ts';
 import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from './http/errors.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(cspHeader);
 
   // Answers within the ping's timeout (2 s) even when the database does not answer at all.
   app.get('/healthz', async (_req, res) => {
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(csrf);
-  api.use(express.json({ limit: '3mb' }));
+  api.use(express.json({ limit: '3mb' }), refuseNul);
   api.use(meRoutes(db));
   api.use(contextRoutes(db, { maxUploadBytes: deps.maxUploadBytes }));
   api.use(templateRoutes(db));

@@ -22,7 +22,10 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       else if (e?.type === 'entity.too.large') appError = new AppError(413, 'payload_too_large', 'The body is too large');
       else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
         appError = new AppError(415, 'unsupported_media_type', 'Unsupported body encoding');
-      else {
+      else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+        // A client error raised by Express itself or a parser (e.g. a malformed %-escape in the path).
+        appError = new AppError(e.status, e.status === 404 ? 'not_found' : e.status === 413 ? 'payload_too_large' : 'bad_request', e.status === 400 ? 'Malformed request' : e.message);
+      } else {
         const unavailable = asDatabaseUnavailable(err);
         const url = redactUrl(req.originalUrl);
         if (unavailable) logger.warn({ method: req.method, url, err: (err as Error).message }, 'database unavailable');

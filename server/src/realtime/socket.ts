@@ -2,6 +2,7 @@
  * Socket events, one handler each. Every payload is checked with its schema from `common`; a bad
  * one gets an error ack and the connection keeps working.
  */
+import { holdsNul } from '../http/validate.ts';
 import { ChatJoin, ContextWatch, MessageSend, MessagesSince, ReadUpTo, Typing, type ErrorAck } from '@chatpro/common';
 import type { IncomingMessage } from 'node:http';
 import type { Session, SessionData } from 'express-session';
@@ -117,6 +118,10 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
     function on<S extends z.ZodType>(event: string, schema: S, handler: (actor: ChatActor, payload: z.output<S>) => Promise<unknown>) {
       socket.on(event as 'typing', (raw: unknown, maybeAck?: unknown) => {
         const ack: AnyAck = typeof maybeAck === 'function' ? (maybeAck as AnyAck) : () => {};
+        if (holdsNul(raw)) {
+          ack({ ok: false, error: { code: 'validation_failed', message: `Invalid ${event}: text may not contain NUL characters` } });
+          return;
+        }
         const parsed = schema.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];

@@ -17,6 +17,7 @@ import { receiveUploads } from '../services/attachments.ts';
 import { listGroups, markRead, messagesSince } from '../services/chat.ts';
 import { contentDisposition } from '../services/attachments.ts';
 import { exportFileName, streamExport } from '../services/export.ts';
+import { sanitizeBody } from '../services/sanitize.ts';
 import { createLink, listLinks, presentLinks, updateLink } from '../services/links.ts';
 import { listNotifications, markNotificationsRead } from '../services/notifications.ts';
 
@@ -132,7 +133,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
       .where(and(eq(attachments.contextId, context!.id), eq(attachments.complete, true), isNull(attachments.messageId)))
       .orderBy(asc(attachments.createdAt));
     res.set({ 'Content-Type': 'application/zip', 'Content-Disposition': contentDisposition(exportFileName(context!.subject)), 'Cache-Control': 'no-store' });
-    await streamExport(db, res, { groupId: access.group.id, subject: context!.subject, bodyHtml: context!.bodyHtml, bodyFiles, logger: deps.logger });
+    await streamExport(db, res, { groupId: access.group.id, subject: context!.subject, bodyHtml: sanitizeBody(context!.bodyHtml), bodyFiles, logger: deps.logger });
   });
 
   // Files for a message not yet sent: stored as the uploader's, claimed by the message.

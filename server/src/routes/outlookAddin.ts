@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import archiver from 'archiver';
 import express, { type Router } from 'express';
+import { contentSecurityPolicy } from '../http/csp.ts';
 import { PACKAGE_ICONS, renderManifestJson, renderManifestXml } from '@chatpro/outlook-addin/manifest';
 
 export const outlookAddinDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../outlook-addin/dist');
@@ -21,7 +22,11 @@ const OFFICE_FRAME_ANCESTORS = [
   'https://*.officeapps.live.com',
   'https://*.microsoft.com',
   'https://*.cloud.microsoft',
-].join(' ');
+];
+
+/** Office.js comes from Microsoft's CDN (and loads its host scripts from there): that origin only. */
+export const OFFICE_JS_ORIGIN = 'https://appsforoffice.microsoft.com';
+const ADDIN_CSP = contentSecurityPolicy({ scriptOrigins: [OFFICE_JS_ORIGIN], frameAncestors: OFFICE_FRAME_ANCESTORS });
 
 export function outlookAddinRoutes(opts: { publicUrl: string; dist?: string }): Router {
   const dist = opts.dist ?? outlookAddinDist;
@@ -47,7 +52,7 @@ export function outlookAddinRoutes(opts: { publicUrl: string; dist?: string }): 
   // Office hosts frame these pages: allow those sites (and only those) instead of SAMEORIGIN.
   router.use((_req, res, next) => {
     res.removeHeader('X-Frame-Options');
-    res.set('Content-Security-Policy', `frame-ancestors 'self' ${OFFICE_FRAME_ANCESTORS}`);
+    res.set('Content-Security-Policy', ADDIN_CSP);
     next();
   });
   if (existsSync(dist)) {

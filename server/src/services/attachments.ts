@@ -10,27 +10,35 @@ import type { Request } from 'express';
 import type { Db } from '../db/index.ts';
 import { attachmentChunks, attachments } from '../db/schema.ts';
 import { AppError, badRequest, payloadTooLarge } from '../http/errors.ts';
+import { checkedContentType, OCTET_STREAM, SNIFF_BYTES } from './fileTypes.ts';
 
 export const CHUNK_SIZE = 256 * 1024;
 
 export type AttachmentRow = typeof attachments.$inferSelect;
+
+/** Lone surrogates (not valid UTF-16, not encodable as UTF-8) become U+FFFD. */
+const wellFormed = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
 /**
  * Makes a file name safe to store and to offer for download: no folders, no control or
  * reserved characters, no leading dots, at most 200 characters, never empty.
  */
 export function safeFileName(name: string): string {
-  const base = name.normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const base = wellFormed(name).normalize('NFC').split(/[\\/]/).pop() ?? '';
   const cleaned = base
+    // Control characters, reserved characters, and invisible or direction-changing ones (bidi
+    // overrides, marks and isolates, zero-width, line separators, BOM) that disguise an extension.
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f<>:"|?*\u202a-\u202e\u2066-\u2069]/g, '_')
+    .replace(/[\u0000-\u001f\u007f-\u009f<>:"|?*\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '_')
     .replace(/^[.\s]+/, '')
+    .replace(/[.\s]+$/, '')
     .trim();
   if (!cleaned) return 'file';
-  if (cleaned.length <= 200) return cleaned;
+  const chars = Array.from(cleaned);
+  if (chars.length <= 200) return cleaned;
   const dot = cleaned.lastIndexOf('.');
-  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
-  return cleaned.slice(0, 200 - ext.length) + ext;
+  const ext = dot > 0 && cleaned.length - dot <= 16 ? Array.from(cleaned.slice(dot)) : [];
+  return [...chars.slice(0, 200 - ext.length), ...ext].join('');
 }
 
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
@@ -67,7 +75,11 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
   }
   const work: Promise<void>[] = [];
   let failure: unknown = null;
+  let fail: (err: unknown) => void = () => {};
   const done = new Promise<void>((resolve, reject) => {
+    // A file over the limit or refused for its content ends the upload at once: the rest of the
+    // body is not read (the connection is closed after the answer).
+    fail = reject;
     parser.on('file', (_field, stream, info) => {
       // Files are stored concurrently; answer them in the order they were sent.
       const index = work.length;
@@ -79,6 +91,7 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
           (err: unknown) => {
             failure ??= err;
             stream.resume();
+            fail(err);
           },
         ),
       );
@@ -98,9 +111,14 @@ export async function receiveUploads(db: Db, req: Request, owner: UploadOwner, l
   }
   await Promise.allSettled(work);
   if (failure) {
-    for (const row of stored) if (row) await db.delete(attachments).where(eq(attachments.id, row.id));
-    if (!req.complete) req.unpipe(parser);
+    if (!req.complete) {
+      req.unpipe(parser);
+      parser.destroy();
+      // Answer, then close the connection instead of reading the rest of the body.
+      req.res?.set('Connection', 'close');
+    }
     req.resume();
+    for (const row of stored) if (row) await db.delete(attachments).where(eq(attachments.id, row.id));
     throw failure;
   }
   if (stored.length === 0) throw badRequest('No file in the upload');
@@ -115,7 +133,24 @@ export async function storeFile(
   limit: number,
   position: number,
 ): Promise<AttachmentRow> {
-  const contentType = MIME.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
+  const fileName = safeFileName(info.filename ?? 'file');
+  stream.once('limit', () => stream.destroy(payloadTooLarge(limit)));
+  // The leading bytes decide the type; they are kept and stored like the rest.
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < SNIFF_BYTES) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  const declared = MIME.test(info.mimeType) ? info.mimeType.toLowerCase() : OCTET_STREAM;
+  const contentType = checkedContentType(declared, Buffer.concat(head), fileName);
   const [row] = await db
     .insert(attachments)
     .values({
@@ -124,7 +159,7 @@ export async function storeFile(
       messageId: owner.messageId ?? null,
       uploadedByUserId: owner.uploadedByUserId ?? null,
       uploadedByExternalId: owner.uploadedByExternalId ?? null,
-      fileName: safeFileName(info.filename ?? 'file'),
+      fileName,
       contentType,
       position,
     })
@@ -141,8 +176,15 @@ export async function storeFile(
     pendingBytes = 0;
     await db.insert(attachmentChunks).values({ attachmentId: row!.id, seq: seq++, data });
   };
+  const rest: AsyncIterable<Buffer> = {
+    async *[Symbol.asyncIterator]() {
+      yield* head;
+      if (ended) return;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    },
+  };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of rest) {
       size += chunk.length;
       hash.update(chunk);
       pending.push(chunk);

@@ -23,6 +23,16 @@ export function uniqueName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
+/**
+ * The zip entry of a file in a folder of the export: one plain name (no separators, no "..", no
+ * drive letters, see safeFileName) under that folder, so that no entry unpacks outside it.
+ */
+export function entryName(folder: string, name: string): string {
+  const safe = safeFileName(name);
+  if (/[\\/]|^\.\.?$|^[a-z]:/i.test(safe)) throw new Error(`Unsafe export entry name: ${safe}`);
+  return `${folder}/${safe}`;
+}
+
 export function exportFileName(subject: string, at = new Date()): string {
   const slug =
     subject
@@ -79,7 +89,7 @@ export async function streamExport(
     zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
   }
   // Attachments are read from the database one after the other, as archiver asks for them.
-  for (const f of files) zip.append(attachmentStream(db, f.id), { name: `attachments/${f.name}` });
+  for (const f of files) zip.append(attachmentStream(db, f.id), { name: entryName('attachments', f.name) });
   await zip.finalize();
   await done;
 }

@@ -5,11 +5,15 @@ import type { Translate } from '../i18n.ts';
 
 /**
  * The context's body, already sanitized by the server, shown inside a sandboxed frame without
- * scripts, so that neither its markup nor its CSS can touch the page.
+ * scripts, so that neither its markup nor its CSS can touch the page. The frame has its own
+ * policy on top of the page's: nothing is fetched but images from this server or data: URLs, so a
+ * remote image (a tracking pixel) in an email never tells its sender who read it, or from where.
  */
+export const BODY_FRAME_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
 export function BodySection(props: { subject: string; bodyHtml: string; attachments: AttachmentDto[]; t: Translate }) {
   const frame = useRef<HTMLIFrameElement>(null);
-  const doc = `<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><style>body{font-family:system-ui,sans-serif;font-size:15px;line-height:1.5;color:#1f2937;margin:0;padding:0 2px;word-wrap:break-word}img{max-width:100%;height:auto}</style></head><body>${props.bodyHtml}</body></html>`;
+  const doc = `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${BODY_FRAME_CSP}"><base target="_blank"><style>body{font-family:system-ui,sans-serif;font-size:15px;line-height:1.5;color:#1f2937;margin:0;padding:0 2px;word-wrap:break-word}img{max-width:100%;height:auto}</style></head><body>${props.bodyHtml}</body></html>`;
   useEffect(() => {
     const el = frame.current;
     if (!el) return;
