@@ -51,7 +51,8 @@ export class SendBatcher {
   private readonly idle = new Set<() => void>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-  private readonly execute: (db: Db, query: SQL) => Promise<unknown>;
+  /** Runs a batch's statement (replaceable, so that a test can make a commit fail or wait). */
+  execute: (db: Db, query: SQL) => Promise<unknown>;
   /** Figures for the benchmark: batches run and messages they carried. */
   readonly stats = { batches: 0, messages: 0 };
 
