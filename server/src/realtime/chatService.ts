@@ -117,7 +117,7 @@ export class ChatService {
       fn().catch((err: unknown) => this.logger.error({ err, messageIds: items.map((i) => i.message.id), step: name }, 'after-send work failed'));
     await step('activity', () => touchContexts(this.db, [...new Set(items.map((i) => i.contextId))]));
     await step('notifications', async () => {
-      for (const { userId, notification } of await notifyExternalMessages(this.db, items)) this.hub.notify(userId, notification);
+      this.hub.notifyMany(await notifyExternalMessages(this.db, items));
     });
     await step('listener', async () => this.listener?.onMessages(items.map((i) => i.message)));
   }
