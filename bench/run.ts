@@ -35,6 +35,7 @@ import { openDatabase, type DatabaseOptions, type Db } from '../server/src/db/in
 import { TestClient } from '../server/src/testing/client.ts';
 import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
+import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 
 const { values: args } = parseArgs({
@@ -45,12 +46,15 @@ const { values: args } = parseArgs({
     engines: { type: 'string', default: 'pglite,postgres' },
     quick: { type: 'boolean', default: false },
     'no-search': { type: 'boolean', default: false },
+    /** Which of the three to run: bare, committed, product. */
+    paths: { type: 'string', default: 'bare,committed,product' },
   },
 });
 const clients = args.quick ? 60 : Number(args.clients);
 const rates = (args.quick ? '200' : args.rates).split(',').map(Number);
 const duration = (args.quick ? 1.5 : Number(args.duration)) * 1000;
 const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
+const paths = new Set(args.paths.split(','));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 /** The rate search: each step this long, at most this many steps, starting here. */
 const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 2, start: 1000 } : { stepMs: 4000, maxSteps: 7, start: 1000 };
@@ -223,7 +227,7 @@ async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promis
 }
 
 /** ChatPro's send path: half guests, half internal users, one group per guest with its internal user. */
-async function product(engine: string, options: DatabaseOptions): Promise<{ rows: Result[]; sustained: Sustained | null; batches: { batches: number; messages: number } }> {
+async function product(engine: string, options: DatabaseOptions): Promise<{ rows: Result[]; sustained: Sustained | null; batches: SendBatcher["stats"] }> {
   collectGarbage();
   const server = await startTestServer(options, { GUEST_EMAIL_DELAY_MS: '3600000' });
   const rows: Result[] = [];
@@ -293,22 +297,26 @@ async function withEngine<T>(engine: 'pglite' | 'postgres', fn: (options: Databa
 
 const results: Result[] = [];
 const sustained: Sustained[] = [];
-const batching: { engine: string; batches: number; messages: number }[] = [];
+const batching: ({ engine: string } & SendBatcher["stats"])[] = [];
 const started = performance.now();
 for (const engine of engines) {
   await withEngine(engine, async (options) => {
-    results.push(...(await relay(engine, null)).rows);
-    const database = await openDatabase(options);
-    await database.db.execute(sql`create table if not exists bench_relay (id bigserial primary key, room text not null, client_id text not null, body text not null)`);
-    const committed = await relay(engine, database.db);
-    await database.close();
-    results.push(...committed.rows);
-    if (committed.sustained) sustained.push(committed.sustained);
-    // PGlite is one process's memory: the product path gets a fresh one.
-    const send = await product(engine, engine === 'pglite' ? { kind: 'pglite', dataDir: null } : options);
-    results.push(...send.rows);
-    if (send.sustained) sustained.push(send.sustained);
-    batching.push({ engine, ...send.batches });
+    if (paths.has('bare')) results.push(...(await relay(engine, null)).rows);
+    if (paths.has('committed')) {
+      const database = await openDatabase(options);
+      await database.db.execute(sql`create table if not exists bench_relay (id bigserial primary key, room text not null, client_id text not null, body text not null)`);
+      const committed = await relay(engine, database.db);
+      await database.close();
+      results.push(...committed.rows);
+      if (committed.sustained) sustained.push(committed.sustained);
+    }
+    if (paths.has('product')) {
+      // PGlite is one process's memory: the product path gets a fresh one.
+      const send = await product(engine, engine === 'pglite' ? { kind: 'pglite', dataDir: null } : options);
+      results.push(...send.rows);
+      if (send.sustained) sustained.push(send.sustained);
+      batching.push({ engine, ...send.batches });
+    }
   });
 }
 
@@ -350,12 +358,12 @@ const throughput = engines.map((engine) => {
   return { engine, floor: floor?.rate ?? null, send: send?.rate ?? null, ratio: floor?.rate && send ? +(send.rate / floor.rate).toFixed(2) : null };
 });
 for (const t of throughput) if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
-for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch)`);
+for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, search }, results, sustained, ratios, throughput, batching }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching }, null, 2),
 );
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -156,9 +156,9 @@ describeEngines('group commit of sends', (engine) => {
       const real = batcher.execute;
       let open!: () => void;
       const gate = new Promise<void>((r) => (open = r));
-      batcher.execute = async (d, q) => {
+      batcher.execute = async (d, json) => {
         await gate;
-        return real(d, q);
+        return real(d, json);
       };
       try {
         const heard = collect<{ clientId: string; seq: number }>(pieroSocket, 'message:new');
@@ -184,9 +184,9 @@ describeEngines('group commit of sends', (engine) => {
       const batcher = server.chat.batcher;
       const real = batcher.execute;
       // The statement runs for real, then its transaction is rolled back: a commit that fails.
-      batcher.execute = (d, q) =>
+      batcher.execute = (d, json) =>
         d.transaction(async (tx) => {
-          await tx.execute(q);
+          await tx.execute(SendBatcher.statement(json));
           throw new Error('commit failed');
         });
       const heard = collect<{ clientId: string }>(pieroSocket, 'message:new');

@@ -13,6 +13,7 @@
  * same moment) is replayed one message at a time, each answering as it would alone.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import pg from 'pg';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { presentMessage, type GroupRow } from '../presenters/chat.ts';
@@ -40,8 +41,8 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Most batches in flight at once (more sends wait for one to finish, and make the next one bigger). */
   maxInFlight?: number;
-  /** Runs the batch statement; tests replace it to make a commit fail. */
-  execute?: (db: Db, query: SQL) => Promise<unknown>;
+  /** Runs a batch's statement on its JSON input (default: on the driver, see executeBatch). */
+  execute?: (db: Db, json: string) => Promise<InsertedRow[]>;
 }
 
 export class SendBatcher {
@@ -51,10 +52,10 @@ export class SendBatcher {
   private readonly idle = new Set<() => void>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-  /** Runs a batch's statement (replaceable, so that a test can make a commit fail or wait). */
-  execute: (db: Db, query: SQL) => Promise<unknown>;
+  /** Runs a batch's statement on its JSON input (replaceable, so that a test can make a commit fail or wait). */
+  execute: (db: Db, json: string) => Promise<InsertedRow[]>;
   /** Figures for the benchmark: batches run and messages they carried. */
-  readonly stats = { batches: 0, messages: 0 };
+  readonly stats = { batches: 0, messages: 0, replayed: 0, retried: {} as Record<string, number>, statementMs: 0, maxStatementMs: 0 };
 
   constructor(
     private readonly db: Db,
@@ -62,7 +63,7 @@ export class SendBatcher {
   ) {
     this.maxBatch = options.maxBatch ?? 256;
     this.maxInFlight = options.maxInFlight ?? 2;
-    this.execute = options.execute ?? ((db, query) => db.execute(query));
+    this.execute = options.execute ?? executeBatch;
   }
 
   /** Stores a text message with the others of this tick; resolves once its batch committed. */
@@ -114,11 +115,17 @@ export class SendBatcher {
     try {
       let rows: InsertedRow[];
       try {
+        const t0 = performance.now();
         rows = await this.insert(unique);
+        const ms = performance.now() - t0;
+        this.stats.statementMs += ms;
+        this.stats.maxStatementMs = Math.max(this.stats.maxStatementMs, ms);
         this.stats.batches++;
         this.stats.messages += rows.length;
       } catch (err) {
-        if (!RETRYABLE.has(codeOf(err) ?? '')) throw err;
+        const code = codeOf(err) ?? '';
+        if (!RETRYABLE.has(code)) throw err;
+        this.stats.retried[code] = (this.stats.retried[code] ?? 0) + 1;
         rows = [];
       }
       const byKey = new Map(rows.map((r) => [`${r.group_id}\u0000${r.client_id}`, r]));
@@ -128,6 +135,7 @@ export class SendBatcher {
         if (row) outcome.set(p, { ok: stored(p, row) });
         else rest.push(p);
       }
+      this.stats.replayed += rest.length;
       // Not inserted: a client id stored before, or a merged group (or a lost race): alone, each
       // answers the earlier message or its own error.
       await Promise.all(
@@ -157,47 +165,74 @@ export class SendBatcher {
   }
 
   private async insert(batch: Pending[]): Promise<InsertedRow[]> {
-    const values = sql.join(
-      batch.map((p, idx) => {
-        const userId = p.author.kind === 'internal' ? p.author.id : null;
-        const externalId = p.author.kind === 'external' ? p.author.id : null;
-        return sql`(${idx}::integer, ${p.group.id}::uuid, ${p.clientId}::text, ${p.author.kind}::author_kind, ${userId}::uuid, ${externalId}::uuid, ${p.body}::text)`;
-      }),
-      sql`, `,
+    const json = JSON.stringify(
+      batch.map((p, idx) => ({
+        idx,
+        group_id: p.group.id,
+        client_id: p.clientId,
+        author_kind: p.author.kind,
+        author_user_id: p.author.kind === 'internal' ? p.author.id : null,
+        author_external_id: p.author.kind === 'external' ? p.author.id : null,
+        body: p.body,
+      })),
     );
-    // `locked` takes the groups' row locks in id order before `bumped` updates them (it reads
-    // `locked` in full first); a merged group is left out, so are its messages.
-    const result = (await this.execute(
-      this.db,
-      sql`
-      with input (idx, group_id, client_id, author_kind, author_user_id, author_external_id, body) as (values ${values}),
-      fresh as (
-        select i.* from input i
-        where not exists (select 1 from messages m where m.group_id = i.group_id and m.client_id = i.client_id)
-      ),
-      counts as (select group_id, count(*)::integer as n from fresh group by group_id),
-      locked as (
-        select g.id from groups g
-        where g.id in (select group_id from counts) and g.merged_into is null
-        order by g.id
-        for update
-      ),
-      bumped as (
-        update groups g set last_seq = g.last_seq + c.n
-        from counts c
-        where g.id = c.group_id and g.id in (select id from locked)
-        returning g.id, g.last_seq, c.n
-      )
-      insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
-      select f.group_id, b.last_seq - b.n + row_number() over (partition by f.group_id order by f.idx), f.client_id, f.author_kind, f.author_user_id, f.author_external_id, f.body
-      from fresh f join bumped b on b.id = f.group_id
-      returning id, group_id, client_id, seq, created_at`,
-    )) as { rows: InsertedRow[] };
-    return result.rows;
+    return this.execute(this.db, json);
+  }
+
+  /** The batch statement as a query of drizzle's (for a test running it in its own transaction). */
+  static statement(json: string): SQL {
+    const [before, after] = BATCH_SQL.split('$1') as [string, string];
+    return sql`${sql.raw(before)}${json}${sql.raw(after)}`;
   }
 }
 
-interface InsertedRow {
+/**
+ * The batch in one statement, its input one JSON parameter (so that the text never changes and
+ * PostgreSQL plans it once per connection). `locked` takes the groups' row locks in id order
+ * before `bumped` updates them (it reads `locked` in full first); a merged group is left out, and
+ * so are its messages.
+ */
+const BATCH_SQL = `
+  with input as (
+    select * from json_to_recordset($1::json)
+      as x(idx integer, group_id uuid, client_id text, author_kind author_kind, author_user_id uuid, author_external_id uuid, body text)
+  ),
+  fresh as (
+    select i.* from input i
+    where not exists (select 1 from messages m where m.group_id = i.group_id and m.client_id = i.client_id)
+  ),
+  counts as (select group_id, count(*)::integer as n from fresh group by group_id),
+  locked as (
+    select g.id from groups g
+    where g.id in (select group_id from counts) and g.merged_into is null
+    order by g.id
+    for update
+  ),
+  bumped as (
+    update groups g set last_seq = g.last_seq + c.n
+    from counts c
+    where g.id = c.group_id and g.id in (select id from locked)
+    returning g.id, g.last_seq, c.n
+  )
+  insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
+  select f.group_id, b.last_seq - b.n + row_number() over (partition by f.group_id order by f.idx), f.client_id, f.author_kind, f.author_user_id, f.author_external_id, f.body
+  from fresh f join bumped b on b.id = f.group_id
+  returning id, group_id, client_id, seq, created_at`;
+
+type RawClient = { query(q: { name: string; text: string; values: unknown[] } | string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+
+/**
+ * Runs the batch on the driver itself: node-postgres as a named prepared statement (parsed and
+ * planned once per connection), PGlite as a plain parameterized query.
+ */
+async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
+  const client = (db as unknown as { $client: RawClient }).$client;
+  const isPool = client instanceof pg.Pool;
+  const result = isPool ? await client.query({ name: 'chatpro_send_batch', text: BATCH_SQL, values: [json] }) : await client.query(BATCH_SQL, [json]);
+  return result.rows as InsertedRow[];
+}
+
+export interface InsertedRow {
   id: string;
   group_id: string;
   client_id: string;
