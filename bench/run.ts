@@ -50,14 +50,14 @@ const { values: args } = parseArgs({
     paths: { type: 'string', default: 'bare,committed,product' },
   },
 });
-const clients = args.quick ? 60 : Number(args.clients);
+const clients = args.quick ? 40 : Number(args.clients);
 const rates = (args.quick ? '200' : args.rates).split(',').map(Number);
 const duration = (args.quick ? 1.5 : Number(args.duration)) * 1000;
 const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
 const paths = new Set(args.paths.split(','));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 /** The rate search: each step this long, at most this many steps, starting here. */
-const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 2, start: 1000 } : { stepMs: 4000, maxSteps: 7, start: 1000 };
+const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 7, start: 1000 };
 /** The bar of the search: p99 at most this, nothing lost, no error. */
 const P99_BAR_MS = 50;
 

@@ -122,6 +122,22 @@ describeEngines('group commit of sends', (engine) => {
     expect(await storedSeqs(merged.id)).to.deep.equal([]);
   });
 
+  it('fails only the message whose text PostgreSQL refuses, and stores the rest of its batch', async () => {
+    const batcher = new SendBatcher(db);
+    const group = await freshGroup();
+    const outcomes = await Promise.allSettled([
+      batcher.store({ group, author, clientId: cid(), body: 'prima' }),
+      batcher.store({ group, author, clientId: cid(), body: 'nul \u0000 inside' }),
+      batcher.store({ group, author, clientId: cid(), body: 'lone \ud800 surrogate' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    const rows = await db.select().from(schema.messages).where(eq(schema.messages.groupId, group.id));
+    expect(rows.map((r) => [r.seq, r.body]).sort()).to.deep.equal([
+      [1, 'prima'],
+      [2, 'lone \ufffd surrogate'],
+    ]);
+  });
+
   describe('through the sockets', () => {
     let groupId: string;
     let guestSocket: ChatSocket;

@@ -32,8 +32,14 @@ interface Pending extends TextSend {
   reject: (err: unknown) => void;
 }
 
-/** Postgres error codes that a replay one message at a time resolves. */
-const RETRYABLE = new Set(['23505', '40P01', '40001']);
+/**
+ * Errors that a replay one message at a time resolves: a lost race on the client-id index, a
+ * deadlock or serialization failure, and a data exception (class 22: one message's text that
+ * PostgreSQL refuses, such as a NUL, must fail alone, not take its batch down with it).
+ */
+const replayable = (code: string) => code === '23505' || code === '40P01' || code === '40001' || code.startsWith('22');
+/** A lone surrogate becomes U+FFFD, as UTF-8 encoding does (JSON would pass it on escaped, and PostgreSQL refuse it). */
+const wellFormed = (text: string) => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 const codeOf = (err: unknown): string | undefined => (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
 
 export interface BatcherOptions {
@@ -69,7 +75,8 @@ export class SendBatcher {
   /** Stores a text message with the others of this tick; resolves once its batch committed. */
   store(send: TextSend): Promise<StoredMessage> {
     return new Promise<StoredMessage>((resolve, reject) => {
-      this.queue.push({ ...send, resolve, reject });
+      // As the driver would send it alone: a lone surrogate becomes U+FFFD (JSON would keep it escaped).
+      this.queue.push({ ...send, body: wellFormed(send.body), resolve, reject });
       this.schedule();
     });
   }
@@ -124,7 +131,7 @@ export class SendBatcher {
         this.stats.messages += rows.length;
       } catch (err) {
         const code = codeOf(err) ?? '';
-        if (!RETRYABLE.has(code)) throw err;
+        if (!replayable(code)) throw err;
         this.stats.retried[code] = (this.stats.retried[code] ?? 0) + 1;
         rows = [];
       }
@@ -138,15 +145,14 @@ export class SendBatcher {
       this.stats.replayed += rest.length;
       // Not inserted: a client id stored before, or a merged group (or a lost race): alone, each
       // answers the earlier message or its own error.
-      await Promise.all(
-        rest.map(async (p) => {
-          try {
-            outcome.set(p, { ok: await storeMessage(this.db, { group: p.group, author: p.author, clientId: p.clientId, body: p.body, attachmentIds: [] }) });
-          } catch (err) {
-            outcome.set(p, { err });
-          }
-        }),
-      );
+      // One after the other, in arrival order: a group's seqs keep the order its sends came in.
+      for (const p of rest) {
+        try {
+          outcome.set(p, { ok: await storeMessage(this.db, { group: p.group, author: p.author, clientId: p.clientId, body: p.body, attachmentIds: [] }) });
+        } catch (err) {
+          outcome.set(p, { err });
+        }
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
