@@ -57,7 +57,7 @@ const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
 const paths = new Set(args.paths.split(','));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 /** The rate search: each step this long, at most this many steps, starting here. */
-const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 7, start: 1000 };
+const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 5, start: 1000 };
 /** The bar of the search: p99 at most this, nothing lost, no error. */
 const P99_BAR_MS = 50;
 
@@ -145,26 +145,35 @@ class Load {
 const passes = (r: Result) => r.lost === 0 && r.errors === 0 && r.p99 <= P99_BAR_MS && r.achieved >= 0.95 * r.rate;
 
 /**
- * The highest rate that passes: doubling from `start` until a step fails, then halving the gap
- * between the best pass and the lowest failure, to within 15 %.
+ * The highest rate that passes. The fixed-rate rows already run are its first points; from the
+ * best pass it doubles until a step fails (or halves from the lowest failure until one passes),
+ * then halves the gap between the best pass and the lowest failure, to within 15 %.
  */
-async function searchRate(label: { engine: string; path: string }, step: (rate: number) => Promise<Result>, settle: () => Promise<void>): Promise<Sustained> {
+async function searchRate(label: { engine: string; path: string }, known: Result[], step: (rate: number) => Promise<Result>, settle: () => Promise<void>): Promise<Sustained> {
   let good: Result | null = null;
   let bad: Result | null = null;
-  let rate = search!.start;
-  const steps: Sustained['steps'] = [];
+  const consider = (r: Result) => {
+    if (passes(r)) {
+      if (!good || r.rate > good.rate) good = r;
+    } else if (!bad || r.rate < bad.rate) bad = r;
+  };
+  known.forEach(consider);
+  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors }));
   for (let i = 0; i < search!.maxSteps; i++) {
+    const g = good as Result | null;
+    const b = bad as Result | null;
+    if (g && b && b.rate / g.rate <= 1.15) break;
+    const rate = !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
+    if (rate < 50 || steps.some((s) => s.rate === rate)) break;
     const r = await step(rate);
     steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors });
     console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
-    if (passes(r)) good = r;
-    else bad = r;
+    consider(r);
     await settle();
-    if (good && bad && bad.rate / good.rate <= 1.15) break;
-    rate = !bad ? rate * 2 : good ? Math.round((good.rate + bad.rate) / 2 / 100) * 100 : Math.max(50, Math.round(rate / 2 / 50) * 50);
-    if (steps.some((s) => s.rate === rate)) break;
   }
-  return { ...label, rate: good?.rate ?? 0, p50: good?.p50 ?? NaN, p99: good?.p99 ?? NaN, failedAt: bad?.rate ?? null, steps };
+  const g = good as Result | null;
+  const b = bad as Result | null;
+  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
 }
 
 /** The floor: socket.io alone, optionally committing each message (one autocommit insert) first. */
@@ -205,7 +214,7 @@ async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; s
       rows.push(await load.drive(label, rate, duration));
       await settle();
     }
-    if (db && search) sustained = await searchRate(label, (rate) => load.drive(label, rate, search!.stepMs), settle);
+    if (db && search) sustained = await searchRate(label, rows, (rate) => load.drive(label, rate, search!.stepMs), settle);
   } finally {
     await load.close();
     await io.close();
@@ -270,7 +279,7 @@ async function product(engine: string, options: DatabaseOptions): Promise<{ rows
       rows.push(await load.drive(label, rate, duration));
       await settle();
     }
-    if (search) sustained = await searchRate(label, (rate) => load!.drive(label, rate, search!.stepMs), settle);
+    if (search) sustained = await searchRate(label, rows, (rate) => load!.drive(label, rate, search!.stepMs), settle);
   } finally {
     await load?.close();
     await server.close();
