@@ -81,7 +81,7 @@ interface Sustained {
   p99: number;
   /** The rate that failed above it, if one was tried. */
   failedAt: number | null;
-  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number }[];
+  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,17 +158,20 @@ async function searchRate(label: { engine: string; path: string }, known: Result
     } else if (!bad || r.rate < bad.rate) bad = r;
   };
   known.forEach(consider);
-  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors }));
-  for (let i = 0; i < search!.maxSteps; i++) {
+  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered }));
+  // A server still busy with an earlier run would spoil every step after it.
+  const busy = () => known.some((r) => r.unanswered > 0);
+  for (let i = 0; i < search!.maxSteps && !busy(); i++) {
     const g = good as Result | null;
     const b = bad as Result | null;
     if (g && b && b.rate / g.rate <= 1.15) break;
     const rate = !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
     if (rate < 50 || steps.some((s) => s.rate === rate)) break;
     const r = await step(rate);
-    steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors });
+    steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered });
     console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
     consider(r);
+    if (r.unanswered > 0) break;
     await settle();
   }
   const g = good as Result | null;

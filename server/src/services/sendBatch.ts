@@ -10,7 +10,9 @@
  * through the one-message path, which says which: the stored message, or the conflict. A client
  * id sent twice within one batch is stored once and both senders get that message. A batch
  * that loses a race on the client-id index (the same id sent through another process at the
- * same moment) is replayed one message at a time, each answering as it would alone.
+ * same moment), or that holds a text PostgreSQL refuses, is replayed one message at a time, in
+ * order, each answering as it would alone. At most `maxBatch` messages a statement and
+ * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
