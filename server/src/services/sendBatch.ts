@@ -15,7 +15,6 @@
  * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import pg from 'pg';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { presentMessage, type GroupRow } from '../presenters/chat.ts';
@@ -195,8 +194,7 @@ export class SendBatcher {
 }
 
 /**
- * The batch in one statement, its input one JSON parameter (so that the text never changes and
- * PostgreSQL plans it once per connection). `locked` takes the groups' row locks in id order
+ * The batch in one statement, its input one JSON parameter. `locked` takes the groups' row locks in id order
  * before `bumped` updates them (it reads `locked` in full first); a merged group is left out, and
  * so are its messages.
  */
@@ -227,17 +225,13 @@ const BATCH_SQL = `
   from fresh f join bumped b on b.id = f.group_id
   returning id, group_id, client_id, seq, created_at`;
 
-type RawClient = { query(q: { name: string; text: string; values: unknown[] } | string, values?: unknown[]): Promise<{ rows: unknown[] }> };
-
 /**
- * Runs the batch on the driver itself: node-postgres as a named prepared statement (parsed and
- * planned once per connection), PGlite as a plain parameterized query.
+ * Runs the batch, planned each time: a prepared statement would settle on a generic plan made
+ * for 100 input rows early in the table's life (a hash join over all of messages), which grows
+ * slower with every message stored.
  */
 async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
-  const client = (db as unknown as { $client: RawClient }).$client;
-  const isPool = client instanceof pg.Pool;
-  const result = isPool ? await client.query({ name: 'chatpro_send_batch', text: BATCH_SQL, values: [json] }) : await client.query(BATCH_SQL, [json]);
-  return result.rows as InsertedRow[];
+  return ((await db.execute(SendBatcher.statement(json))) as unknown as { rows: InsertedRow[] }).rows;
 }
 
 export interface InsertedRow {
