@@ -194,9 +194,11 @@ export class SendBatcher {
 }
 
 /**
- * The batch in one statement, its input one JSON parameter. `locked` takes the groups' row locks in id order
- * before `bumped` updates them (it reads `locked` in full first); a merged group is left out, and
- * so are its messages.
+ * The batch in one statement, its input one JSON parameter. `locked` takes the groups' row locks
+ * in id order before `bumped` updates them (it reads `locked` in full first), FOR NO KEY UPDATE:
+ * the lock the update takes anyway (FOR UPDATE would also block, and deadlock with, the
+ * foreign-key checks of the notifications and emails inserted meanwhile). A merged group is left
+ * out, and so are its messages.
  */
 const BATCH_SQL = `
   with input as (
@@ -212,7 +214,7 @@ const BATCH_SQL = `
     select g.id from groups g
     where g.id in (select group_id from counts) and g.merged_into is null
     order by g.id
-    for update
+    for no key update
   ),
   bumped as (
     update groups g set last_seq = g.last_seq + c.n
