@@ -126,12 +126,9 @@ async function drive(rate: number, durationMs: number, drainMs: number): Promise
   const until = performance.now() + drainMs;
   while (sentAt.size > 0 && performance.now() < until) await sleep(20);
   const cpu = process.cpuUsage(cpu0);
-  const sorted = latencies.sort((a, b) => a - b);
-  // Whatever is still on its way is lost for this step, but must not weigh on the next one: wait
-  // until the server has answered every send (or 120 s).
-  const quiet = performance.now() + 120_000;
-  while (unanswered > 0 && performance.now() < quiet) await sleep(20);
-  return {
+  // What came back in time; later arrivals are lost for this step.
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result = {
     sent,
     received: sorted.length,
     lost: sent - sorted.length,
@@ -142,8 +139,12 @@ async function drive(rate: number, durationMs: number, drainMs: number): Promise
     max: round(sorted.at(-1) ?? NaN),
     achieved: Math.round(sent / (elapsed / 1000)),
     clientCpu: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - start)) * 100),
-    unanswered,
   };
+  // They must not weigh on the next step either: wait until the server has answered every send
+  // (or 120 s).
+  const quiet = performance.now() + 120_000;
+  while (unanswered > 0 && performance.now() < quiet) await sleep(20);
+  return { ...result, unanswered };
 }
 
 process.on('message', (request: LoadRequest) => {
