@@ -1,16 +1,28 @@
 /**
  * `npm run bench`: on loopback, side by side, a bare socket.io relay (no storage), a relay that
- * commits each message to the same database before broadcasting (the floor of this stack), and
- * ChatPro's real send path (guests and internal users signed in through the dev provider, real
- * groups, `message:send`, notifications on). Latency is the sender's send → the group's broadcast
- * received by the sender's own socket. Prints a table and writes bench/results/<date>.json.
+ * commits each message to the same database before broadcasting (the naive floor of this stack:
+ * one autocommit insert per message), and ChatPro's real send path (guests and internal users
+ * signed in through the dev provider, one real group per guest and internal user, `message:send`,
+ * notifications and offline-email bookkeeping on). Latency is the sender's send → the group's
+ * broadcast received by the sender's own socket. For the committed floor and the product it also
+ * searches the highest rate sustained with p99 ≤ 50 ms and nothing lost. Prints tables and writes
+ * bench/results/<date>.json.
  *
- *   npm run bench -- --clients 100 --rates 200,500 --duration 5 --engines pglite,postgres
- *   npm run bench -- --clients 1000 --rates 500,2000 --duration 30      (the issue's full scale)
+ * Processes: the servers (relays, ChatPro, PGlite when that is the engine) run in this process;
+ * the client sockets run in a forked load generator (bench/load.ts), so that the RSS and CPU
+ * reported here are the server side's only (PostgreSQL's own CPU is not counted). The script runs
+ * with --expose-gc and collects before each server starts, so that one's garbage does not count
+ * for the next.
  *
- * Needs BENCH_DATABASE_URL (an admin URL) for the postgres engine; a database is made and dropped.
+ *   npm run bench                          (1,000 clients, 500 and 2,000 msg/s, both engines, ~10 min)
+ *   npm run bench -- --quick               (a smoke run, < 1 min)
+ *   npm run bench -- --clients 200 --rates 200,500 --duration 5 --engines postgres --no-search
+ *
+ * Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (an admin URL) for the postgres engine; a
+ * database is made and dropped.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,211 +31,263 @@ import os from 'node:os';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
 import { openDatabase, type DatabaseOptions, type Db } from '../server/src/db/index.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
+import type { SendBatcher } from '../server/src/services/sendBatch.ts';
+import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 
 const { values: args } = parseArgs({
   options: {
-    clients: { type: 'string', default: '100' },
-    rates: { type: 'string', default: '200,500' },
-    duration: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '1000' },
+    rates: { type: 'string', default: '500,2000' },
+    duration: { type: 'string', default: '10' },
     engines: { type: 'string', default: 'pglite,postgres' },
     quick: { type: 'boolean', default: false },
+    'no-search': { type: 'boolean', default: false },
+    /** Which of the three to run: bare, committed, product. */
+    paths: { type: 'string', default: 'bare,committed,product' },
   },
 });
 const clients = args.quick ? 40 : Number(args.clients);
-const rates = (args.quick ? '100' : args.rates).split(',').map(Number);
-const duration = (args.quick ? 2 : Number(args.duration)) * 1000;
+const rates = (args.quick ? '200' : args.rates).split(',').map(Number);
+const duration = (args.quick ? 1.5 : Number(args.duration)) * 1000;
 const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
+const paths = new Set(args.paths.split(','));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+/** The rate search: each step this long, at most this many steps, starting here. */
+const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 5, start: 1000 };
+/** The bar of the search: p99 at most this, nothing lost, no error. */
+const P99_BAR_MS = 50;
 
-interface Result {
+interface Result extends DriveResult {
   engine: string;
   path: string;
   clients: number;
   rate: number;
-  sent: number;
-  received: number;
-  lost: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
+  /** The server process's peak RSS while driving. */
   rssMiB: number;
+  /** The server process's CPU while driving, % of one core. */
+  serverCpu: number;
+}
+
+interface Sustained {
+  engine: string;
+  path: string;
+  /** Highest rate that passed (p99 ≤ P99_BAR_MS, nothing lost), 0 when none did. */
+  rate: number;
+  p50: number;
+  p99: number;
+  /** The rate that failed above it, if one was tried. */
+  failedAt: number | null;
+  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** Connects, then drives `rate` msg/s round-robin over the senders for `duration`; answers the latencies. */
-async function drive(
-  label: { engine: string; path: string },
-  senders: Socket[],
-  rate: number,
-  send: (s: Socket, i: number, clientId: string) => void,
-  receivedEvent: string,
-  idOf: (payload: any) => string,
-): Promise<Result> {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  for (const s of senders) {
-    s.on(receivedEvent, (p: unknown) => {
-      const id = idOf(p);
-      const t = sentAt.get(id);
-      if (t === undefined) return;
-      sentAt.delete(id);
-      latencies.push(performance.now() - t);
+/** The forked load generator (bench/load.ts): its sockets, its sends, its clock. */
+class Load {
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(url: string, mode: Mode, specs: SocketSpec[]): Promise<Load> {
+    const child = fork(new URL('./load.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const load = new Load(child);
+    await load.ask({ type: 'connect', url, mode, specs });
+    return load;
+  }
+
+  private ask<T>(request: LoadRequest): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (m: { ok: boolean; error?: string } & T) => {
+        this.child.off('exit', onExit);
+        if (m.ok) resolve(m);
+        else reject(new Error(m.error));
+      });
+      this.child.send(request);
     });
   }
-  let sent = 0;
-  const start = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      // A blocked event loop (PGlite runs on it) must not turn into a catch-up burst past the total.
-      const due = Math.min(Math.floor(((performance.now() - start) / 1000) * rate), Math.floor((duration / 1000) * rate));
-      while (sent < due) {
-        const s = senders[sent % senders.length]!;
-        const id = randomUUID().replace(/-/g, '');
-        sentAt.set(id, performance.now());
-        send(s, sent, id);
-        sent++;
-      }
-      if (performance.now() - start >= duration) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
-  const until = performance.now() + 3000;
-  while (sentAt.size > 0 && performance.now() < until) await sleep(20);
-  for (const s of senders) s.off(receivedEvent);
-  const sorted = latencies.sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 10) / 10;
-  return {
-    ...label,
-    clients: senders.length,
-    rate,
-    sent,
-    received: latencies.length,
-    lost: sent - latencies.length,
-    p50: r(pct(sorted, 50)),
-    p90: r(pct(sorted, 90)),
-    p99: r(pct(sorted, 99)),
-    max: r(sorted.at(-1) ?? NaN),
-    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
-  };
+
+  /** Drives `rate` msg/s for `durationMs`, sampling this (the server's) process meanwhile. */
+  async drive(label: { engine: string; path: string }, rate: number, durationMs: number): Promise<Result> {
+    let rss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 100);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    try {
+      const { result } = await this.ask<{ result: DriveResult }>({ type: 'drive', rate, durationMs, drainMs: 3000 });
+      const cpu = process.cpuUsage(cpu0);
+      return {
+        ...label,
+        clients,
+        rate,
+        ...result,
+        rssMiB: Math.round(rss / 2 ** 20),
+        serverCpu: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100),
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    await this.ask({ type: 'close' }).catch(() => {});
+    await Promise.race([exited, sleep(5000)]);
+    this.child.kill();
+  }
 }
 
-async function connectAll(url: string, n: number, opts: (i: number) => object = () => ({})): Promise<Socket[]> {
-  const sockets: Socket[] = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, n - i) }, (_, j) => {
-        const s = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...opts(i + j) });
-        return new Promise<Socket>((resolve, reject) => {
-          s.once('connect', () => resolve(s));
-          s.once('connect_error', reject);
-        });
-      }),
-    );
-    sockets.push(...batch);
+/** A rate passes when the generator kept up with it, nothing was lost or refused and p99 is within the bar. */
+const passes = (r: Result) => r.lost === 0 && r.errors === 0 && r.p99 <= P99_BAR_MS && r.achieved >= 0.95 * r.rate;
+
+/**
+ * The highest rate that passes. The fixed-rate rows already run are its first points; from the
+ * best pass it doubles until a step fails (or halves from the lowest failure until one passes),
+ * then halves the gap between the best pass and the lowest failure, to within 15 %.
+ */
+async function searchRate(label: { engine: string; path: string }, known: Result[], step: (rate: number) => Promise<Result>, settle: () => Promise<void>): Promise<Sustained> {
+  let good: Result | null = null;
+  let bad: Result | null = null;
+  const consider = (r: Result) => {
+    if (passes(r)) {
+      if (!good || r.rate > good.rate) good = r;
+    } else if (!bad || r.rate < bad.rate) bad = r;
+  };
+  known.forEach(consider);
+  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered }));
+  // A server still busy with an earlier run would spoil every step after it.
+  const busy = () => known.some((r) => r.unanswered > 0);
+  for (let i = 0; i < search!.maxSteps && !busy(); i++) {
+    const g = good as Result | null;
+    const b = bad as Result | null;
+    if (g && b && b.rate / g.rate <= 1.15) break;
+    const rate = !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
+    if (rate < 50 || steps.some((s) => s.rate === rate)) break;
+    const r = await step(rate);
+    steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered });
+    console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
+    consider(r);
+    if (r.unanswered > 0) break;
+    await settle();
   }
-  return sockets;
+  const g = good as Result | null;
+  const b = bad as Result | null;
+  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
 }
 
 /** The floor: socket.io alone, optionally committing each message (one autocommit insert) first. */
-async function relay(engine: string, db: Db | null, rate: number): Promise<Result> {
+async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; sustained: Sustained | null }> {
+  collectGarbage();
   const http = createServer();
   const io = new Server(http, { serveClient: false });
+  let inFlight = 0;
   io.on('connection', (socket) => {
+    // Pairs of sockets share a room, as a guest and an internal user share a group.
     const room = `group:${Number(socket.handshake.auth.i) % Math.max(1, Math.floor(clients / 2))}`;
     void socket.join(room);
     socket.on('send', async (m: { id: string; body: string }, ack: (r: unknown) => void) => {
-      if (db) await db.execute(sql`insert into bench_relay (room, client_id, body) values (${room}, ${m.id}, ${m.body})`);
-      ack({ ok: true });
-      io.to(room).emit('msg', m);
+      inFlight++;
+      try {
+        if (db) await db.execute(sql`insert into bench_relay (room, client_id, body) values (${room}, ${m.id}, ${m.body})`);
+        ack({ ok: true });
+        io.to(room).emit('msg', m);
+      } catch {
+        ack({ ok: false });
+      } finally {
+        inFlight--;
+      }
     });
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const sockets = await connectAll(url, clients, (i) => ({ auth: { i } }));
-  const result = await drive(
-    { engine, path: db ? 'committed relay' : 'bare relay' },
-    sockets,
-    rate,
-    (s, _i, id) => s.emit('send', { id, body: 'Buongiorno, avrei una domanda' }, () => {}),
-    'msg',
-    (m: { id: string }) => m.id,
-  );
-  for (const s of sockets) s.disconnect();
-  await io.close();
-  return result;
+  const label = { engine, path: db ? 'committed relay' : 'bare relay' };
+  const load = await Load.start(url, 'relay', Array.from({ length: clients }, (_, i) => ({ auth: { i } })));
+  const rows: Result[] = [];
+  let sustained: Sustained | null = null;
+  const settle = async () => {
+    while (inFlight > 0) await sleep(20);
+    await sleep(300);
+  };
+  try {
+    for (const rate of rates) {
+      rows.push(await load.drive(label, rate, duration));
+      await settle();
+    }
+    if (db && search) sustained = await searchRate(label, rows, (rate) => load.drive(label, rate, search!.stepMs), settle);
+  } finally {
+    await load.close();
+    await io.close();
+  }
+  return { rows, sustained };
 }
 
-/** ChatPro's send path: half guests, half internal users, a group per guest with one internal member. */
-async function product(engine: string, options: DatabaseOptions, rates: number[]): Promise<Result[]> {
+/** Runs `fn` over `items` with at most `n` at once. */
+async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** ChatPro's send path: half guests, half internal users, one group per guest with its internal user. */
+async function product(engine: string, options: DatabaseOptions): Promise<{ rows: Result[]; sustained: Sustained | null; batches: SendBatcher["stats"] }> {
+  collectGarbage();
   const server = await startTestServer(options, { GUEST_EMAIL_DELAY_MS: '3600000' });
-  const results: Result[] = [];
+  const rows: Result[] = [];
+  let sustained: Sustained | null = null;
+  let load: Load | null = null;
   try {
     const db = server.database.db;
     const org = await makeOrg(db);
-    const guests = Math.ceil(clients / 2);
-    const internals = clients - guests;
-    const sockets: Socket[] = [];
-    const groupOf = new Map<Socket, string>();
-    const internalClients: TestClient[] = [];
-    for (let i = 0; i < internals; i++) {
-      const u = await makeUser(db, org);
-      const c = new TestClient(server.url);
-      await c.signIn('internal', u.email);
-      internalClients.push(c);
-      (c as TestClient & { user?: typeof u }).user = u;
-    }
+    const pairs = Math.floor(clients / 2);
     const cookie = (c: TestClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    for (let i = 0; i < guests; i++) {
-      const owner = internalClients[i % internals]! as TestClient & { user: { id: string; orgId: string } };
-      const ctx = await makeContext(db, owner.user, { kind: 'email' }, [owner.user.id]);
-      const { body: link } = await owner.post(`/api/contexts/${ctx.id}/links`, {});
-      const g = new TestClient(server.url);
-      await g.signIn('external', `bench-${randomBytes(4).toString('hex')}@guest.test`, { name: `Guest ${i}` });
-      const [s] = await connectAll(server.url, 1, () => ({ extraHeaders: { cookie: cookie(g) } }));
-      const first = await s!.timeout(5000).emitWithAck('message:send', { linkToken: (link as { token: string }).token, clientId: randomUUID().replace(/-/g, ''), body: 'Ciao' });
-      groupOf.set(s!, first.message.groupId);
-      sockets.push(s!);
-    }
-    const internalSockets: Socket[] = [];
-    for (const [i, c] of internalClients.entries()) {
-      const [s] = await connectAll(server.url, 1, () => ({ extraHeaders: { cookie: cookie(c) } }));
-      internalSockets.push(s!);
-      // Each internal user opens the groups of the guests whose contexts they own.
-      for (let j = i; j < guests; j += internals) {
-        const gid = groupOf.get(sockets[j]!)!;
-        await s!.timeout(5000).emitWithAck('chat:join', { groupId: gid, sinceSeq: 0 });
-        if (!groupOf.has(s!)) groupOf.set(s!, gid);
-      }
-    }
-    const senders = [...sockets, ...internalSockets.filter((s) => groupOf.has(s))];
-    for (const rate of rates) {
-      results.push(
-        await drive(
-          { engine, path: 'ChatPro send' },
-          senders,
-          rate,
-          (s, _i, id) => s.emit('message:send', { groupId: groupOf.get(s), clientId: id, body: 'Buongiorno, avrei una domanda' }, () => {}),
-          'message:new',
-          (m: { clientId: string }) => m.clientId,
-        ),
-      );
+    const specs: SocketSpec[] = [];
+    const t0 = performance.now();
+    await pool(Array.from({ length: pairs }, (_, i) => i), 16, async (i) => {
+      const user = await makeUser(db, org);
+      const internal = new TestClient(server.url);
+      await internal.signIn('internal', user.email);
+      const ctx = await makeContext(db, user, { kind: 'email' }, [user.id]);
+      const { body: link } = await internal.post(`/api/contexts/${ctx.id}/links`, {});
+      const guest = new TestClient(server.url);
+      await guest.signIn('external', `bench-${randomBytes(6).toString('hex')}@guest.test`, { name: `Guest ${i}` });
+      const { status, body: first } = await guest.post(`/api/guest/${(link as { token: string }).token}/messages`, {
+        clientId: randomBytes(16).toString('hex'),
+        body: 'Ciao',
+        attachmentIds: [],
+      });
+      if (status !== 201) throw new Error(`first message: ${status} ${JSON.stringify(first)}`);
+      const groupId = (first as { groupId: string }).groupId;
+      specs[2 * i] = { cookie: cookie(guest), groupId };
+      specs[2 * i + 1] = { cookie: cookie(internal), groupId };
+    });
+    await server.chat.settle();
+    console.log(`  ${engine}: ${pairs} guests and ${pairs} internal users signed in, ${pairs} groups, in ${Math.round(performance.now() - t0)} ms`);
+    load = await Load.start(server.url, 'product', specs);
+    const label = { engine, path: 'ChatPro send' };
+    const settle = async () => {
       await server.chat.settle();
+      await sleep(300);
+    };
+    for (const rate of rates) {
+      rows.push(await load.drive(label, rate, duration));
+      await settle();
     }
-    for (const s of senders) s.disconnect();
+    if (search) sustained = await searchRate(label, rows, (rate) => load!.drive(label, rate, search!.stepMs), settle);
   } finally {
+    await load?.close();
     await server.close();
   }
-  return results;
+  return { rows, sustained, batches: { ...server.chat.batcher.stats } };
 }
 
 async function withEngine<T>(engine: 'pglite' | 'postgres', fn: (options: DatabaseOptions) => Promise<T>): Promise<T> {
@@ -244,25 +308,53 @@ async function withEngine<T>(engine: 'pglite' | 'postgres', fn: (options: Databa
 }
 
 const results: Result[] = [];
+const sustained: Sustained[] = [];
+const batching: ({ engine: string } & SendBatcher["stats"])[] = [];
+const started = performance.now();
 for (const engine of engines) {
   await withEngine(engine, async (options) => {
-    for (const rate of rates) results.push(await relay(engine, null, rate));
-    const database = await openDatabase(options);
-    await database.db.execute(sql`create table if not exists bench_relay (id bigserial primary key, room text not null, client_id text not null, body text not null)`);
-    for (const rate of rates) results.push(await relay(engine, database.db, rate));
-    await database.close();
-    // PGlite is one process's memory: the product path gets a fresh one.
-    results.push(...(await product(engine, engine === 'pglite' ? { kind: 'pglite', dataDir: null } : options, rates)));
+    if (paths.has('bare')) results.push(...(await relay(engine, null)).rows);
+    if (paths.has('committed')) {
+      const database = await openDatabase(options);
+      await database.db.execute(sql`create table if not exists bench_relay (id bigserial primary key, room text not null, client_id text not null, body text not null)`);
+      const committed = await relay(engine, database.db);
+      await database.close();
+      results.push(...committed.rows);
+      if (committed.sustained) sustained.push(committed.sustained);
+    }
+    if (paths.has('product')) {
+      // PGlite is one process's memory: the product path gets a fresh one.
+      const send = await product(engine, engine === 'pglite' ? { kind: 'pglite', dataDir: null } : options);
+      results.push(...send.rows);
+      if (send.sustained) sustained.push(send.sustained);
+      batching.push({ engine, ...send.batches });
+    }
   });
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
-const header = ['engine', 'path', 'clients', 'msg/s', 'sent', 'lost', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'RSS MiB'];
-const rows = results.map((r) => [r.engine, r.path, r.clients, r.rate, r.sent, r.lost, r.p50, r.p90, r.p99, r.max, r.rssMiB].map(String));
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`\n${machine}\n`);
-console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const table = (header: string[], rows: string[][]) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+};
+console.log(`\n${machine}; load average at the end ${load}; ${Math.round((performance.now() - started) / 1000)} s\n`);
+console.log(
+  table(
+    ['engine', 'path', 'clients', 'msg/s', 'sent', 'lost', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'server RSS MiB', 'server CPU %'],
+    results.map((r) => [r.engine, r.path, r.clients, r.rate, r.sent, r.lost, r.errors, r.p50, r.p90, r.p99, r.max, r.rssMiB, r.serverCpu].map(String)),
+  ),
+);
+if (sustained.length) {
+  console.log(`\nHighest rate sustained with p99 ≤ ${P99_BAR_MS} ms and nothing lost (${clients} clients):\n`);
+  console.log(
+    table(
+      ['engine', 'path', 'msg/s', 'p50 ms', 'p99 ms', 'failed at'],
+      sustained.map((s) => [s.engine, s.path, s.rate, s.p50, s.p99, s.failedAt ?? '—'].map(String)),
+    ),
+  );
+}
 const ratios = engines.flatMap((engine) =>
   rates.map((rate) => {
     const floor = results.find((r) => r.engine === engine && r.path === 'committed relay' && r.rate === rate);
@@ -270,9 +362,20 @@ const ratios = engines.flatMap((engine) =>
     return { engine, rate, p50: send && floor ? +(send.p50 / floor.p50).toFixed(2) : null, p99: send && floor ? +(send.p99 / floor.p99).toFixed(2) : null };
   }),
 );
+console.log('');
 for (const r of ratios) console.log(`${r.engine} @ ${r.rate} msg/s: send/committed floor p50 ×${r.p50}, p99 ×${r.p99}`);
+const throughput = engines.map((engine) => {
+  const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
+  const send = sustained.find((s) => s.engine === engine && s.path === 'ChatPro send');
+  return { engine, floor: floor?.rate ?? null, send: send?.rate ?? null, ratio: floor?.rate && send ? +(send.rate / floor.rate).toFixed(2) : null };
+});
+for (const t of throughput) if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
+for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, args: { clients, rates, duration, engines }, results, ratios }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching }, null, 2),
+);
 console.log(`\nwrote ${file}`);
 process.exit(0);

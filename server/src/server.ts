@@ -105,7 +105,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
   const hub = new Hub(io, cluster.clustered);
   const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
-  const chat = new ChatService(database.db, hub, logger, mail.notifier);
+  // PGlite runs one query at a time: one batch in flight, the next one grows meanwhile.
+  const chat = new ChatService(database.db, hub, logger, mail.notifier, { maxInFlight: database.kind === 'pglite' ? 1 : 4 });
   registerSocketHandlers(io, { db: database.db, chat, hub, logger, limits, lifetime: sessionLifetime, ipOf: clientIpOf(config.trustProxy) });
   try {
     await mail.start(chat, config.maxUploadBytes);

@@ -53,49 +53,83 @@ export class OfflineNotifier {
     private readonly options: NotifierOptions,
   ) {}
 
-  /** Is any socket of this guest connected (across processes, with an adapter)? */
+  /** Is any socket of this guest connected (here first, then across processes, with an adapter)? */
   private async connected(externalUserId: string): Promise<boolean> {
+    if ((await this.io.local.in(rooms.ext(externalUserId)).fetchSockets()).length > 0) return true;
     return (await this.io.in(rooms.ext(externalUserId)).fetchSockets()).length > 0;
   }
 
   /** Called after a message is stored: asks for an email to each external member who is away. */
   async onMessage(message: MessageDto): Promise<void> {
-    if (message.author.kind === 'system') return;
+    await this.onMessages([message]);
+  }
+
+  /**
+   * The same for a tick's messages at once: one read of the members, one look for each guest's
+   * sockets, one upsert of the pending emails (a message after another in the same email is what
+   * one upsert per message would make: the first seq of the run, the last, the delay from now).
+   */
+  async onMessages(list: MessageDto[]): Promise<void> {
+    const relevant = list.filter((m) => m.author.kind !== 'system');
+    if (relevant.length === 0) return;
     const members = await this.db
-      .select({ externalUserId: groupMembers.externalUserId, lastReadSeq: groupMembers.lastReadSeq })
+      .select({ groupId: groupMembers.groupId, externalUserId: groupMembers.externalUserId, lastReadSeq: groupMembers.lastReadSeq })
       .from(groupMembers)
-      .where(and(eq(groupMembers.groupId, message.groupId), isNotNull(groupMembers.externalUserId), eq(groupMembers.emailOptOut, false)));
-    for (const m of members) {
-      const guestId = m.externalUserId!;
-      if (message.author.kind === 'external' && message.author.id === guestId) continue;
-      if (m.lastReadSeq >= message.seq || (await this.connected(guestId))) continue;
-      const q = guestEmailQueue;
-      await this.db
-        .insert(q)
-        .values({
-          groupId: message.groupId,
-          externalUserId: guestId,
+      .where(
+        and(inArray(groupMembers.groupId, [...new Set(relevant.map((m) => m.groupId))]), isNotNull(groupMembers.externalUserId), eq(groupMembers.emailOptOut, false)),
+      );
+    const byGroup = new Map<string, typeof members>();
+    for (const m of members) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m]);
+    const wanted = new Map<string, { groupId: string; guestId: string; firstSeq: number; lastSeq: number }>();
+    for (const message of relevant) {
+      for (const m of byGroup.get(message.groupId) ?? []) {
+        const guestId = m.externalUserId!;
+        if (message.author.kind === 'external' && message.author.id === guestId) continue;
+        if (m.lastReadSeq >= message.seq) continue;
+        const key = `${message.groupId}:${guestId}`;
+        const w = wanted.get(key);
+        if (w) {
+          w.firstSeq = Math.min(w.firstSeq, message.seq);
+          w.lastSeq = Math.max(w.lastSeq, message.seq);
+        } else wanted.set(key, { groupId: message.groupId, guestId, firstSeq: message.seq, lastSeq: message.seq });
+      }
+    }
+    if (wanted.size === 0) return;
+    const guests = [...new Set([...wanted.values()].map((w) => w.guestId))];
+    const online = new Set((await Promise.all(guests.map(async (g) => ((await this.connected(g)) ? g : null)))).filter((g) => g !== null));
+    // In a stable order: two processes upserting the same rows take their locks alike.
+    const rows = [...wanted.values()]
+      .filter((w) => !online.has(w.guestId))
+      .sort((a, b) => (a.groupId === b.groupId ? (a.guestId < b.guestId ? -1 : 1) : a.groupId < b.groupId ? -1 : 1));
+    if (rows.length === 0) return;
+    const q = guestEmailQueue;
+    await this.db
+      .insert(q)
+      .values(
+        rows.map((w) => ({
+          groupId: w.groupId,
+          externalUserId: w.guestId,
           dueAt: sql`now() + ${millis(this.options.delayMs)}`,
           pendingSince: sql`now()`,
-          firstSeq: message.seq,
-          lastSeq: message.seq,
-        })
-        .onConflictDoUpdate({
-          target: [q.groupId, q.externalUserId],
-          set: {
-            // A pending email takes the new message in and waits the delay again (a burst makes one
-            // email), but no longer than MAX_WAIT_DELAYS delays since it was asked for. Never sooner
-            // than the interval after the last email.
-            firstSeq: sql`case when ${q.dueAt} is null then excluded.first_seq else ${q.firstSeq} end`,
-            lastSeq: sql`greatest(${q.lastSeq}, excluded.last_seq)`,
-            dueAt: sql`greatest(
-              case when ${q.dueAt} is null then excluded.due_at
-                else least(greatest(${q.dueAt}, excluded.due_at), ${q.pendingSince} + ${millis(this.options.delayMs * MAX_WAIT_DELAYS)}) end,
-              ${q.lastSentAt} + ${millis(this.options.intervalMs)})`,
-            pendingSince: sql`case when ${q.dueAt} is null then excluded.pending_since else ${q.pendingSince} end`,
-          },
-        });
-    }
+          firstSeq: w.firstSeq,
+          lastSeq: w.lastSeq,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [q.groupId, q.externalUserId],
+        set: {
+          // A pending email takes the new messages in and waits the delay again (a burst makes one
+          // email), but no longer than MAX_WAIT_DELAYS delays since it was asked for. Never sooner
+          // than the interval after the last email.
+          firstSeq: sql`case when ${q.dueAt} is null then excluded.first_seq else ${q.firstSeq} end`,
+          lastSeq: sql`greatest(${q.lastSeq}, excluded.last_seq)`,
+          dueAt: sql`greatest(
+            case when ${q.dueAt} is null then excluded.due_at
+              else least(greatest(${q.dueAt}, excluded.due_at), ${q.pendingSince} + ${millis(this.options.delayMs * MAX_WAIT_DELAYS)}) end,
+            ${q.lastSentAt} + ${millis(this.options.intervalMs)})`,
+          pendingSince: sql`case when ${q.dueAt} is null then excluded.pending_since else ${q.pendingSince} end`,
+        },
+      });
   }
 
   start(): void {

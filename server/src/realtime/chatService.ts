@@ -8,26 +8,38 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertCanWrite, authorizeGroup, linkClosed, type ChatActor, type GroupAccess } from '../policies/groupPolicy.ts';
 import { isLinkActive } from '../presenters/chat.ts';
-import { findGuestGroup, openGuestGroup, readGroup, storeMessage, touchContext, type Author } from '../services/chat.ts';
+import { findGuestGroup, openGuestGroup, readGroup, storeMessage, touchContexts, type Author } from '../services/chat.ts';
 import { findLinkByToken } from '../services/links.ts';
-import { notifyExternalMessage } from '../services/notifications.ts';
+import { notifyExternalMessages } from '../services/notifications.ts';
+import { SendBatcher, type BatcherOptions } from '../services/sendBatch.ts';
 import type { Hub } from './hub.ts';
 
-/** Told of every new message after it is broadcast (the offline emails of guests). */
+/** Told of the new messages after they are broadcast (the offline emails of guests), a tick's worth at a time. */
 export interface MessageListener {
-  onMessage(message: MessageDto): Promise<void>;
+  onMessages(messages: MessageDto[]): Promise<void>;
 }
+
+/** Most messages one round of after-send work takes. */
+const AFTER_BATCH = 1000;
 
 export class ChatService {
   /** Work after an acknowledgement (notifications, activity); awaited on shutdown and in tests. */
   private readonly pending = new Set<Promise<void>>();
+  /** Messages broadcast whose after-send work has not started yet. */
+  private afterQueue: { message: MessageDto; contextId: string }[] = [];
+  private afterRunning = false;
+  /** Text messages are stored a tick's worth at a time (group commit). */
+  readonly batcher: SendBatcher;
 
   constructor(
     private readonly db: Db,
     private readonly hub: Hub,
     private readonly logger: Logger,
     private readonly listener: MessageListener | null = null,
-  ) {}
+    batch: BatcherOptions = {},
+  ) {
+    this.batcher = new SendBatcher(db, batch);
+  }
 
   async access(actor: ChatActor, groupId: string, cache?: Map<string, GroupAccess>): Promise<GroupAccess> {
     const cached = cache?.get(groupId);
@@ -66,37 +78,53 @@ export class ChatService {
     }
     const access = await this.access(actor, input.groupId!, cache);
     assertCanWrite(access);
-    const stored = await storeMessage(this.db, {
-      group: access.group,
-      author,
-      clientId: input.clientId,
-      body: input.body,
-      attachmentIds: input.attachmentIds,
-    });
+    const stored =
+      input.attachmentIds.length === 0
+        ? await this.batcher.store({ group: access.group, author, clientId: input.clientId, body: input.body.trim() })
+        : await storeMessage(this.db, { group: access.group, author, clientId: input.clientId, body: input.body, attachmentIds: input.attachmentIds });
     this.after(stored.message, stored.contextId, stored.created);
     return stored.message;
   }
 
-  /** Broadcast at once; notifications and the context's activity follow without holding the ack. */
+  /**
+   * Broadcast at once; the context's activity, notifications and offline emails follow without
+   * holding the ack, for every message of a tick together (a few statements, not a few per message).
+   */
   private after(message: MessageDto, contextId: string, created: boolean): void {
     if (!created) return;
     this.hub.message(message);
-    // Each step on its own: one failing (say, the activity time) must not cost the notifications.
-    const step = (name: string, fn: () => Promise<unknown>) =>
-      fn().catch((err: unknown) => this.logger.error({ err, messageId: message.id, step: name }, 'after-send work failed'));
-    const work = (async () => {
-      await step('activity', () => touchContext(this.db, contextId));
-      if (message.author.kind === 'external') {
-        await step('notifications', async () => {
-          for (const { userId, notification } of await notifyExternalMessage(this.db, message, contextId)) this.hub.notify(userId, notification);
-        });
-      }
-      await step('listener', async () => this.listener?.onMessage(message));
-    })().finally(() => this.pending.delete(work));
+    this.afterQueue.push({ message, contextId });
+    this.runAfter();
+  }
+
+  /** One round at a time: what arrives meanwhile makes the next round bigger. */
+  private runAfter(): void {
+    if (this.afterRunning || this.afterQueue.length === 0) return;
+    this.afterRunning = true;
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.afterBatch(this.afterQueue.splice(0, AFTER_BATCH)))
+      .finally(() => {
+        this.pending.delete(work);
+        this.afterRunning = false;
+        this.runAfter();
+      });
     this.pending.add(work);
   }
 
+  private async afterBatch(items: { message: MessageDto; contextId: string }[]): Promise<void> {
+    // Each step on its own: one failing (say, the activity time) must not cost the notifications.
+    const step = (name: string, fn: () => Promise<unknown>) =>
+      fn().catch((err: unknown) => this.logger.error({ err, messageIds: items.map((i) => i.message.id), step: name }, 'after-send work failed'));
+    await step('activity', () => touchContexts(this.db, [...new Set(items.map((i) => i.contextId))]));
+    await step('notifications', async () => {
+      this.hub.notifyMany(await notifyExternalMessages(this.db, items));
+    });
+    await step('listener', async () => this.listener?.onMessages(items.map((i) => i.message)));
+  }
+
+  /** Waits for the sends being stored and the after-send work (shutdown, tests). */
   async settle(): Promise<void> {
+    await this.batcher.drain();
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 

@@ -22,7 +22,10 @@ export type ForgetRule = { groupIds: string[] } | { linkId: string };
 /** Between ChatPro processes (through the postgres adapter); never seen by clients. */
 export interface InterServerEvents {
   'hub:forget': (rule: ForgetRule) => void;
-  'hub:message': (message: MessageDto) => void;
+  /** A tick's messages, in the order they were broadcast here. */
+  'hub:messages': (messages: MessageDto[]) => void;
+  /** A tick's notifications. */
+  'hub:notify': (list: { userId: string; notification: NotificationDto }[]) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -49,17 +52,32 @@ export class Hub {
     private readonly clustered = false,
   ) {
     io.on('hub:forget', (rule) => this.forgetHere(rule));
-    io.on('hub:message', (message) => this.messageHere(message));
+    io.on('hub:messages', (messages) => {
+      for (const m of messages) this.messageHere(m);
+    });
+    io.on('hub:notify', (list) => {
+      for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
+    });
   }
+
+  /** Messages broadcast here this tick, for the other processes (one NOTIFY for all of them). */
+  private outbox: MessageDto[] = [];
 
   /**
    * The sockets of this process get the message at once; the other processes through one
-   * serverSideEmit. (A plain `io.to(room).emit` with the postgres adapter would hold the local
-   * delivery until the NOTIFY round trip to the database is done.)
+   * serverSideEmit per tick. (A plain `io.to(room).emit` with the postgres adapter would hold the
+   * local delivery until the NOTIFY round trip to the database is done, and make one per message.)
    */
   message(message: MessageDto): void {
     this.messageHere(message);
-    if (this.clustered) this.io.serverSideEmit('hub:message', message);
+    if (!this.clustered) return;
+    this.outbox.push(message);
+    if (this.outbox.length > 1) return;
+    setImmediate(() => {
+      const messages = this.outbox;
+      this.outbox = [];
+      this.io.serverSideEmit('hub:messages', messages);
+    });
   }
 
   /**
@@ -128,7 +146,14 @@ export class Hub {
   }
 
   notify(userId: string, notification: NotificationDto): void {
-    this.io.to(rooms.user(userId)).emit('notification:new', notification);
+    this.notifyMany([{ userId, notification }]);
+  }
+
+  /** Notifications to internal users: here at once, and to the other processes in one serverSideEmit. */
+  notifyMany(list: { userId: string; notification: NotificationDto }[]): void {
+    if (list.length === 0) return;
+    for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
+    if (this.clustered) this.io.serverSideEmit('hub:notify', list);
   }
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */

@@ -354,8 +354,13 @@ export async function markRead(db: Db, groupId: string, member: { kind: 'interna
   return row?.lastReadSeq ?? null;
 }
 
-export async function touchContext(db: Db, contextId: string): Promise<void> {
-  await db.update(contexts).set({ lastActivityAt: new Date() }).where(eq(contexts.id, contextId));
+/** The contexts had activity now (one statement for any number of them). */
+export async function touchContexts(db: Db, contextIds: string[]): Promise<void> {
+  if (contextIds.length === 0) return;
+  await db
+    .update(contexts)
+    .set({ lastActivityAt: new Date() })
+    .where(inArray(contexts.id, [...contextIds].sort()));
 }
 
 /** A system message in the context's public discussion (audit of settings, groups). */

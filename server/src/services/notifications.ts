@@ -2,7 +2,7 @@
  * Notifications in the internal users' message list: one per notified user for each external
  * message, and an access notification when a guest first signs in through a link.
  */
-import { and, desc, eq, isNull, lt, sql, count } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql, count } from 'drizzle-orm';
 import type { MessageDto, NotificationDto } from '@chatpro/common';
 import type { Db } from '../db/index.ts';
 import { contexts, externalUsers, groupMembers, linkAccesses, messages, notifications } from '../db/schema.ts';
@@ -42,28 +42,38 @@ async function present(db: Db, rows: NotificationRow[]): Promise<NotificationDto
   }));
 }
 
-/** One notification per internal member of the group for an external message. */
-export async function notifyExternalMessage(db: Db, message: MessageDto, contextId: string): Promise<{ userId: string; notification: NotificationDto }[]> {
+/**
+ * One notification per internal member of the group for each external message, for a tick's
+ * messages at once: one read of the members, one insert, one read of what to show.
+ */
+export async function notifyExternalMessages(
+  db: Db,
+  items: { message: MessageDto; contextId: string }[],
+): Promise<{ userId: string; notification: NotificationDto }[]> {
+  const external = items.filter((i) => i.message.author.kind === 'external');
+  if (external.length === 0) return [];
   const members = await db
-    .select({ userId: groupMembers.userId })
+    .select({ groupId: groupMembers.groupId, userId: groupMembers.userId })
     .from(groupMembers)
-    .where(and(eq(groupMembers.groupId, message.groupId), sql`${groupMembers.userId} is not null`));
-  if (members.length === 0) return [];
-  const rows = await db
-    .insert(notifications)
-    .values(
-      members.map((m) => ({
-        userId: m.userId!,
-        kind: 'message' as const,
-        contextId,
-        groupId: message.groupId,
-        messageId: message.id,
-        externalUserId: message.author.id,
-      })),
-    )
-    .returning();
-  const dtos = await present(db, rows);
-  return rows.map((r) => ({ userId: r.userId, notification: dtos.find((d) => d.id === r.id)! }));
+    .where(and(inArray(groupMembers.groupId, [...new Set(external.map((i) => i.message.groupId))]), isNotNull(groupMembers.userId)));
+  const byGroup = new Map<string, string[]>();
+  for (const m of members) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m.userId!]);
+  const values = external.flatMap(({ message, contextId }) =>
+    (byGroup.get(message.groupId) ?? []).map((userId) => ({
+      userId,
+      kind: 'message' as const,
+      contextId,
+      groupId: message.groupId,
+      messageId: message.id,
+      externalUserId: message.author.id,
+      // Per row, so that a tick's notifications keep the order of their messages.
+      createdAt: sql`clock_timestamp()`,
+    })),
+  );
+  if (values.length === 0) return [];
+  const rows = await db.insert(notifications).values(values).returning();
+  const dtos = new Map((await present(db, rows)).map((d) => [d.id, d]));
+  return rows.map((r) => ({ userId: r.userId, notification: dtos.get(r.id)! }));
 }
 
 /**

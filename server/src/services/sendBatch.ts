@@ -1,0 +1,266 @@
+/**
+ * Group commit of text messages: the sends that arrive in one tick (any socket, any group) are
+ * stored by one statement, hence one round trip and one transaction. Each group's last_seq
+ * grows by its count (groups locked in id order, so that batches of several processes never
+ * deadlock), and its messages take consecutive seqs in arrival order. A message is answered
+ * only after its batch committed; a batch that fails answers each of its senders with the error
+ * and leaves nothing of itself behind (one statement: all or nothing).
+ *
+ * What the batch statement does not insert (a client id already stored, a merged group) goes
+ * through the one-message path, which says which: the stored message, or the conflict. A client
+ * id sent twice within one batch is stored once and both senders get that message. A batch
+ * that loses a race on the client-id index (the same id sent through another process at the
+ * same moment), or that holds a text PostgreSQL refuses, is replayed one message at a time, in
+ * order, each answering as it would alone. At most `maxBatch` messages a statement and
+ * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/index.ts';
+import { AppError } from '../http/errors.ts';
+import { presentMessage, type GroupRow } from '../presenters/chat.ts';
+import { authorDto, storeMessage, type Author, type StoredMessage } from './chat.ts';
+
+export interface TextSend {
+  group: Pick<GroupRow, 'id' | 'contextId'>;
+  author: Author;
+  clientId: string;
+  /** Already trimmed. */
+  body: string;
+}
+
+interface Pending extends TextSend {
+  resolve: (stored: StoredMessage) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Errors that a replay one message at a time resolves: a lost race on the client-id index, a
+ * deadlock or serialization failure, and a data exception (class 22: one message's text that
+ * PostgreSQL refuses, such as a NUL, must fail alone, not take its batch down with it).
+ */
+const replayable = (code: string) => code === '23505' || code === '40P01' || code === '40001' || code.startsWith('22');
+/** A lone surrogate becomes U+FFFD, as UTF-8 encoding does (JSON would pass it on escaped, and PostgreSQL refuse it). */
+const wellFormed = (text: string) => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const codeOf = (err: unknown): string | undefined => (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+
+export interface BatcherOptions {
+  /** Most messages one statement stores. */
+  maxBatch?: number;
+  /** Most batches in flight at once (more sends wait for one to finish, and make the next one bigger). */
+  maxInFlight?: number;
+  /** Runs a batch's statement on its JSON input (default: on the driver, see executeBatch). */
+  execute?: (db: Db, json: string) => Promise<InsertedRow[]>;
+}
+
+export class SendBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly idle = new Set<() => void>();
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  /** Runs a batch's statement on its JSON input (replaceable, so that a test can make a commit fail or wait). */
+  execute: (db: Db, json: string) => Promise<InsertedRow[]>;
+  /** Figures for the benchmark: batches run and messages they carried. */
+  readonly stats = { batches: 0, messages: 0, replayed: 0, retried: {} as Record<string, number>, statementMs: 0, maxStatementMs: 0 };
+
+  constructor(
+    private readonly db: Db,
+    options: BatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.execute = options.execute ?? executeBatch;
+  }
+
+  /** Stores a text message with the others of this tick; resolves once its batch committed. */
+  store(send: TextSend): Promise<StoredMessage> {
+    return new Promise<StoredMessage>((resolve, reject) => {
+      // As the driver would send it alone: a lone surrogate becomes U+FFFD (JSON would keep it escaped).
+      this.queue.push({ ...send, body: wellFormed(send.body), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0) await new Promise<void>((r) => this.idle.add(r));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    // After the I/O callbacks of this loop turn: every send that arrived with them joins.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        this.inFlight++;
+        void this.run(batch).finally(() => {
+          this.inFlight--;
+          this.schedule();
+          if (this.queue.length === 0 && this.inFlight === 0) {
+            for (const r of this.idle) r();
+            this.idle.clear();
+          }
+        });
+      }
+    });
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    // One row per (group, client id): a repeat within the batch answers what the first one gets.
+    const firsts = new Map<string, Pending>();
+    const repeats: { of: Pending; p: Pending }[] = [];
+    for (const p of batch) {
+      const key = `${p.group.id}\u0000${p.clientId}`;
+      const first = firsts.get(key);
+      if (first) repeats.push({ of: first, p });
+      else firsts.set(key, p);
+    }
+    const unique = [...firsts.values()];
+    const outcome = new Map<Pending, { ok: StoredMessage } | { err: unknown }>();
+    try {
+      let rows: InsertedRow[];
+      try {
+        const t0 = performance.now();
+        rows = await this.insert(unique);
+        const ms = performance.now() - t0;
+        this.stats.statementMs += ms;
+        this.stats.maxStatementMs = Math.max(this.stats.maxStatementMs, ms);
+        this.stats.batches++;
+        this.stats.messages += rows.length;
+      } catch (err) {
+        const code = codeOf(err) ?? '';
+        if (!replayable(code)) throw err;
+        this.stats.retried[code] = (this.stats.retried[code] ?? 0) + 1;
+        rows = [];
+      }
+      const byKey = new Map(rows.map((r) => [`${r.group_id}\u0000${r.client_id}`, r]));
+      const rest: Pending[] = [];
+      for (const p of unique) {
+        const row = byKey.get(`${p.group.id}\u0000${p.clientId}`);
+        if (row) outcome.set(p, { ok: stored(p, row) });
+        else rest.push(p);
+      }
+      this.stats.replayed += rest.length;
+      // Not inserted: a client id stored before, or a merged group (or a lost race): alone, each
+      // answers the earlier message or its own error.
+      // One after the other, in arrival order: a group's seqs keep the order its sends came in.
+      for (const p of rest) {
+        try {
+          outcome.set(p, { ok: await storeMessage(this.db, { group: p.group, author: p.author, clientId: p.clientId, body: p.body, attachmentIds: [] }) });
+        } catch (err) {
+          outcome.set(p, { err });
+        }
+      }
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of unique) {
+      const o = outcome.get(p)!;
+      if ('ok' in o) p.resolve(o.ok);
+      else p.reject(o.err);
+    }
+    for (const { of, p } of repeats) {
+      const o = outcome.get(of)!;
+      if ('err' in o) p.reject(o.err);
+      else if (!sameAuthor(of.author, p.author)) p.reject(new AppError(409, 'conflict', 'This client id was used by someone else'));
+      else p.resolve({ ...o.ok, created: false });
+    }
+  }
+
+  private async insert(batch: Pending[]): Promise<InsertedRow[]> {
+    const json = JSON.stringify(
+      batch.map((p, idx) => ({
+        idx,
+        group_id: p.group.id,
+        client_id: p.clientId,
+        author_kind: p.author.kind,
+        author_user_id: p.author.kind === 'internal' ? p.author.id : null,
+        author_external_id: p.author.kind === 'external' ? p.author.id : null,
+        body: p.body,
+      })),
+    );
+    return this.execute(this.db, json);
+  }
+
+  /** The batch statement as a query of drizzle's (for a test running it in its own transaction). */
+  static statement(json: string): SQL {
+    const [before, after] = BATCH_SQL.split('$1') as [string, string];
+    return sql`${sql.raw(before)}${json}${sql.raw(after)}`;
+  }
+}
+
+/**
+ * The batch in one statement, its input one JSON parameter. `locked` takes the groups' row locks
+ * in id order before `bumped` updates them (it reads `locked` in full first), FOR NO KEY UPDATE:
+ * the lock the update takes anyway (FOR UPDATE would also block, and deadlock with, the
+ * foreign-key checks of the notifications and emails inserted meanwhile). A merged group is left
+ * out, and so are its messages.
+ */
+const BATCH_SQL = `
+  with input as (
+    select * from json_to_recordset($1::json)
+      as x(idx integer, group_id uuid, client_id text, author_kind author_kind, author_user_id uuid, author_external_id uuid, body text)
+  ),
+  fresh as (
+    select i.* from input i
+    where not exists (select 1 from messages m where m.group_id = i.group_id and m.client_id = i.client_id)
+  ),
+  counts as (select group_id, count(*)::integer as n from fresh group by group_id),
+  locked as (
+    select g.id from groups g
+    where g.id in (select group_id from counts) and g.merged_into is null
+    order by g.id
+    for no key update
+  ),
+  bumped as (
+    update groups g set last_seq = g.last_seq + c.n
+    from counts c
+    where g.id = c.group_id and g.id in (select id from locked)
+    returning g.id, g.last_seq, c.n
+  )
+  insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
+  select f.group_id, b.last_seq - b.n + row_number() over (partition by f.group_id order by f.idx), f.client_id, f.author_kind, f.author_user_id, f.author_external_id, f.body
+  from fresh f join bumped b on b.id = f.group_id
+  returning id, group_id, client_id, seq, created_at`;
+
+/**
+ * Runs the batch, planned each time: a prepared statement would settle on a generic plan made
+ * for 100 input rows early in the table's life (a hash join over all of messages), which grows
+ * slower with every message stored.
+ */
+async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
+  return ((await db.execute(SendBatcher.statement(json))) as unknown as { rows: InsertedRow[] }).rows;
+}
+
+export interface InsertedRow {
+  id: string;
+  group_id: string;
+  client_id: string;
+  seq: number | string;
+  created_at: Date | string;
+}
+
+const sameAuthor = (a: Author, b: Author) => a.kind === b.kind && a.id === b.id;
+
+function stored(p: Pending, row: InsertedRow): StoredMessage {
+  const message = presentMessage(
+    {
+      id: row.id,
+      groupId: p.group.id,
+      seq: Number(row.seq),
+      clientId: p.clientId,
+      authorKind: p.author.kind,
+      authorUserId: p.author.kind === 'internal' ? p.author.id : null,
+      authorExternalId: p.author.kind === 'external' ? p.author.id : null,
+      body: p.body,
+      createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+    },
+    authorDto(p.author),
+    [],
+  );
+  return { message, created: true, contextId: p.group.contextId };
+}
