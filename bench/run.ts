@@ -24,6 +24,7 @@ import { openDatabase, type DatabaseOptions, type Db } from '../server/src/db/in
 import { TestClient } from '../server/src/testing/client.ts';
 import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
+import { figureTable, measureOthers } from './extra.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -256,6 +257,8 @@ for (const engine of engines) {
   });
 }
 
+// Resume, export, idle sockets, cross-process delivery (bench/extra.ts), each with its target.
+const figures = await measureOthers({ engines, quick: args.quick });
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
 const header = ['engine', 'path', 'clients', 'msg/s', 'sent', 'lost', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'RSS MiB'];
 const rows = results.map((r) => [r.engine, r.path, r.clients, r.rate, r.sent, r.lost, r.p50, r.p90, r.p99, r.max, r.rssMiB].map(String));
@@ -271,8 +274,9 @@ const ratios = engines.flatMap((engine) =>
   }),
 );
 for (const r of ratios) console.log(`${r.engine} @ ${r.rate} msg/s: send/committed floor p50 ×${r.p50}, p99 ×${r.p99}`);
+console.log(`\n${figureTable(figures)}`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, args: { clients, rates, duration, engines }, results, ratios }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, args: { clients, rates, duration, engines }, results, ratios, figures }, null, 2));
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -1,7 +1,9 @@
 /**
- * A ChatPro server in a process of its own, for tests that kill one (`kill -9`) mid-conversation.
- * Run as a script it starts a test server on the PostgreSQL database named by CHATPRO_CHILD_DB
- * and prints `listening <url>`; `spawnServer` starts it and waits for that line.
+ * A ChatPro server in a process of its own, for tests that kill one (`kill -9`) mid-conversation
+ * and for the benchmark (whose memory figures must be the server's alone).
+ * Run as a script it starts a test server on the database named by CHATPRO_CHILD_DB (a PostgreSQL
+ * URL, or `pglite:<data dir>`) with the settings in CHATPRO_CHILD_ENV (JSON), and prints
+ * `listening <url>`; `spawnServer` starts it and waits for that line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +17,18 @@ export interface ChildServer {
 
 const self = fileURLToPath(import.meta.url);
 
-export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self], {
-    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl },
+/**
+ * @param serverEnv the server's own settings (loadConfig), unlike `env`, the process environment.
+ * @param nodeArgs extra node flags (e.g. `--expose-gc`: SIGUSR2 then collects garbage and prints
+ *   `memory <JSON>`).
+ */
+export async function spawnServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  opts: { serverEnv?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', self], {
+    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl, CHATPRO_CHILD_ENV: JSON.stringify(opts.serverEnv ?? {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -49,7 +60,18 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
 
 if (process.argv[1] === self) {
   const { startTestServer } = await import('./testServer.ts');
-  const server = await startTestServer({ kind: 'postgres', url: process.env.CHATPRO_CHILD_DB! });
+  const db = process.env.CHATPRO_CHILD_DB!;
+  const server = await startTestServer(
+    db.startsWith('pglite:') ? { kind: 'pglite', dataDir: db.slice('pglite:'.length) } : { kind: 'postgres', url: db },
+    JSON.parse(process.env.CHATPRO_CHILD_ENV || '{}') as Record<string, string>,
+  );
+  // With --expose-gc, SIGUSR2 collects garbage and prints `memory <process.memoryUsage() JSON>`.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc)
+    process.on('SIGUSR2', () => {
+      gc();
+      process.stdout.write(`memory ${JSON.stringify(process.memoryUsage())}\n`);
+    });
   process.stdout.write(`listening ${server.url}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
