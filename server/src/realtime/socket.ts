@@ -22,6 +22,12 @@ type AnyAck = (res: unknown) => void;
 
 export const SOCKET_ERRORS = { unauthenticated: 'unauthenticated' } as const;
 
+/**
+ * Messages per `chat:join` answer. A page is one statement; a client back after a long absence
+ * (a thousand messages missed) resumes in one round trip instead of five.
+ */
+export const JOIN_PAGE_SIZE = 1000;
+
 function errorAck(err: unknown, logger: Logger): ErrorAck {
   if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
   logger.error({ err }, 'socket handler failed');
@@ -49,11 +55,17 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       );
       return;
     }
-    const session = (socket.request as SessionRequest).session;
+    const request = socket.request as SessionRequest & { sessionStore?: unknown; sessionID?: string };
+    const session = request.session;
     // One browser may hold both identities (an internal user trying a link): the page says which it speaks as.
     const as = (socket.handshake.auth as { as?: unknown } | undefined)?.as;
     socket.data.internalUserId = as === 'external' ? undefined : session?.userId;
     socket.data.externalUserId = as === 'internal' ? undefined : session?.externalUserId;
+    // The identity is all a socket needs of its session: the request (kept by socket.io for the
+    // socket's whole life) lets go of the session object, which thousands of idle guests would keep.
+    delete request.session;
+    delete request.sessionStore;
+    delete request.sessionID;
     if (!socket.data.internalUserId && !socket.data.externalUserId) return next(new Error(SOCKET_ERRORS.unauthenticated));
     socket.data.access = new Map();
     next();
@@ -106,7 +118,7 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       const page =
         access.group.id !== groupId && p.sinceSeq > 0
           ? await resumeAcrossMerge(db, groupId!, access.group.id, p.sinceSeq)
-          : await messagesSince(db, access.group.id, p.sinceSeq, 200);
+          : await messagesSince(db, access.group.id, p.sinceSeq, JOIN_PAGE_SIZE);
       return { group: await readGroup(db, access.group.id), ...page };
     });
 
