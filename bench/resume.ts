@@ -30,7 +30,7 @@ async function join(socket: Socket, where: object, known: MessageDto[]): Promise
   let messages = known;
   let sinceSeq = resumePoint(messages);
   for (let pages = 1; ; pages++) {
-    const res = (await socket.timeout(30_000).emitWithAck('chat:join', { ...where, sinceSeq })) as JoinAck;
+    const res = (await socket.timeout(120_000).emitWithAck('chat:join', { ...where, sinceSeq })) as JoinAck;
     if (!res.ok) throw new Error(`chat:join refused: ${res.error?.message}`);
     messages = mergeMessages(messages, res.messages, res.remap);
     if (!res.hasMore || res.messages.length === 0) return { messages, pages };
@@ -74,7 +74,7 @@ export async function measureResume(engine: Engine, opts: { missed: number; offl
           const due = offlineStart + (i / opts.missed) * opts.offlineMs * 0.9;
           const wait = due - performance.now();
           if (wait > 1) await sleep(wait);
-          acks.push(internalSocket.timeout(30_000).emitWithAck('message:send', { groupId, clientId: cid(), body: `Messaggio ${i + 1}: la consegna è prevista per domani mattina.` }));
+          acks.push(internalSocket.timeout(180_000).emitWithAck('message:send', { groupId, clientId: cid(), body: `Messaggio ${i + 1}: la consegna è prevista per domani mattina.` }));
         }
         const answers = (await Promise.all(acks)) as { ok: boolean }[];
         if (answers.some((a) => !a.ok)) throw new Error('a message sent while the guest was offline was refused');

@@ -41,9 +41,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.kind === 'pglite') {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = new PGlite(options.dataDir ?? 'memory://', {
-      // PGlite's own bytea parser walks the hex text a byte at a time in JavaScript (about 3 MB/s):
-      // attachments are read in 256 KiB chunks, so that was most of the cost of a download or export.
+      // PGlite's own bytea parser and serializer walk the hex text a byte at a time in JavaScript
+      // (a few MB/s): attachments go in and out in 256 KiB chunks, so that was most of the cost of
+      // an upload, a download or an export.
       parsers: { [BYTEA_OID]: (hex: string) => Buffer.from(hex.slice(2), 'hex') },
+      serializers: { [BYTEA_OID]: (bytes: Uint8Array) => `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}` },
     });
     await client.waitReady;
     const db = drizzlePglite(client, { schema });
