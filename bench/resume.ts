@@ -76,8 +76,9 @@ export async function measureResume(engine: Engine, opts: { missed: number; offl
           if (wait > 1) await sleep(wait);
           acks.push(internalSocket.timeout(180_000).emitWithAck('message:send', { groupId, clientId: cid(), body: `Messaggio ${i + 1}: la consegna è prevista per domani mattina.` }));
         }
-        const answers = (await Promise.all(acks)) as { ok: boolean }[];
-        if (answers.some((a) => !a.ok)) throw new Error('a message sent while the guest was offline was refused');
+        const answers = (await Promise.all(acks)) as { ok: boolean; error?: { code: string; message: string } }[];
+        const refused = answers.find((a) => !a.ok);
+        if (refused) throw new Error(`a message sent while the guest was offline was refused: ${refused.error?.code} ${refused.error?.message}`);
         const rest = offlineStart + opts.offlineMs - performance.now();
         if (rest > 0) await sleep(rest);
 

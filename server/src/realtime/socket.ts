@@ -55,7 +55,7 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
       );
       return;
     }
-    const request = socket.request as SessionRequest & { sessionStore?: unknown; sessionID?: string };
+    const request = socket.request as SessionRequest & { sessionStore?: unknown; sessionID?: string; _parsedOriginalUrl?: unknown; _parsedUrl?: unknown };
     const session = request.session;
     // One browser may hold both identities (an internal user trying a link): the page says which it speaks as.
     const as = (socket.handshake.auth as { as?: unknown } | undefined)?.as;
@@ -66,6 +66,9 @@ export function registerSocketHandlers(io: ChatServer, deps: { db: Db; chat: Cha
     delete request.session;
     delete request.sessionStore;
     delete request.sessionID;
+    // (and of the parsed URL express-session cached on it)
+    delete request._parsedOriginalUrl;
+    delete request._parsedUrl;
     if (!socket.data.internalUserId && !socket.data.externalUserId) return next(new Error(SOCKET_ERRORS.unauthenticated));
     socket.data.access = new Map();
     next();
