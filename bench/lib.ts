@@ -68,18 +68,26 @@ export function sampleRss(pid: number, everyMs = 10): { stop(): number } {
  * `memory <JSON>` line it prints (process.memoryUsage()), or null if it prints none.
  */
 export async function collectGarbage(child: ChildProcess, settleMs = 500): Promise<NodeJS.MemoryUsage | null> {
-  let seen: NodeJS.MemoryUsage | null = null;
   let out = '';
-  const listener = (chunk: Buffer) => {
-    out += chunk.toString();
-    const m = /memory (\{[^\n]*\})\n/.exec(out);
-    if (m) seen = JSON.parse(m[1]!) as NodeJS.MemoryUsage;
-  };
+  let listener: (chunk: Buffer) => void = () => {};
+  // A collection of a large heap on a loaded machine may take seconds: wait for its line.
+  const seen = new Promise<NodeJS.MemoryUsage | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), 30_000);
+    listener = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /memory (\{[^\n]*\})\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(JSON.parse(m[1]!) as NodeJS.MemoryUsage);
+      }
+    };
+  });
   child.stdout?.on('data', listener);
   child.kill('SIGUSR2');
-  await sleep(settleMs);
+  const usage = await Promise.race([seen, sleep(settleMs).then(() => (child.stdout ? seen : null))]);
   child.stdout?.off('data', listener);
-  return seen;
+  await sleep(settleMs);
+  return usage;
 }
 
 export const adminUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
