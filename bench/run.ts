@@ -37,6 +37,7 @@ import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.
 import { startTestServer } from '../server/src/testing/testServer.ts';
 import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
+import { figureTable, measureOthers } from './extra.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -332,6 +333,8 @@ for (const engine of engines) {
   });
 }
 
+// Resume, export, idle sockets, cross-process delivery (bench/extra.ts), each with its target.
+const figures = await measureOthers({ engines, quick: args.quick });
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const table = (header: string[], rows: string[][]) => {
@@ -364,6 +367,7 @@ const ratios = engines.flatMap((engine) =>
 );
 console.log('');
 for (const r of ratios) console.log(`${r.engine} @ ${r.rate} msg/s: send/committed floor p50 ×${r.p50}, p99 ×${r.p99}`);
+console.log(`\n${figureTable(figures)}`);
 const throughput = engines.map((engine) => {
   const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
   const send = sustained.find((s) => s.engine === engine && s.path === 'ChatPro send');
@@ -375,7 +379,7 @@ mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching, figures }, null, 2),
 );
 console.log(`\nwrote ${file}`);
 process.exit(0);

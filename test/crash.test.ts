@@ -67,7 +67,7 @@ describeEngines('crash of the server process', (engine) => {
       const restart = (async () => {
         while (!killedAt) await new Promise((r) => setTimeout(r, 5));
         await child!.kill();
-        child = await spawnServer(url, {}, { PORT: port });
+        child = await spawnServer(url, {}, { serverEnv: { PORT: port } });
         restartedAt = Date.now();
       })();
       await Promise.all(

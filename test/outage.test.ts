@@ -124,7 +124,7 @@ describe('database outage [postgres, private cluster]', function () {
     };
     const database = { kind: 'postgres' as const, url: cluster.url };
     a = await startTestServer(database, config);
-    b = await spawnServer(cluster.url, {}, config);
+    b = await spawnServer(cluster.url, {}, { serverEnv: config });
     const crowd = await makeCrowd(a, { internals: 1, guests: 1 });
     const [piero] = crowd.internals;
     const [guest] = crowd.guests;

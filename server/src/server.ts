@@ -93,7 +93,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     // A bigger packet closes the connection (the client sees a transport error).
     maxHttpBufferSize: config.limits.socket.maxPayloadBytes,
   });
-  io.engine.use(sessionMiddleware);
+  // The session is read once per socket, when it connects (not at every long-polling request),
+  // with a response object of its own that nothing keeps: the socket holds only the identity
+  // (see realtime/socket.ts), which matters with thousands of idle guests.
+  io.use((socket, next) => {
+    sessionMiddleware(socket.request as Parameters<typeof sessionMiddleware>[0], {} as Parameters<typeof sessionMiddleware>[1], (err?: unknown) =>
+      next(err ? (err instanceof Error ? err : new Error(String(err))) : undefined),
+    );
+  });
   let cluster;
   try {
     cluster = await installAdapter(io, database, logger);

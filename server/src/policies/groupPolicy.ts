@@ -34,8 +34,10 @@ async function liveGroup(db: Db, groupId: string): Promise<GroupRow | null> {
 }
 
 export async function authorizeGroup(db: Db, actor: ChatActor, groupId: string): Promise<GroupAccess> {
-  const group = await liveGroup(db, groupId);
-  if (!group) throw notFound('Group');
+  const row = await liveGroup(db, groupId);
+  if (!row) throw notFound('Group');
+  // Only what the checks need: sockets cache this per group for as long as they live.
+  const group = { id: row.id, contextId: row.contextId, kind: row.kind };
   if (actor.kind === 'internal') {
     const [context] = await db.select({ orgId: contexts.orgId }).from(contexts).where(eq(contexts.id, group.contextId));
     if (!context || context.orgId !== actor.orgId) throw notFound('Group');

@@ -6,6 +6,7 @@
  *   session:<key>  the sockets opened with one browser session (key: a hash of its id)
  */
 import type { ClientToServerEvents, GroupDto, MessageDto, NotificationDto, ServerToClientEvents } from '@chatpro/common';
+import type { SessionData } from 'express-session';
 import type { Server } from 'socket.io';
 import type { GroupAccess } from '../policies/groupPolicy.ts';
 
@@ -14,6 +15,8 @@ export interface SocketData {
   externalUserId?: string;
   /** Membership checks cached per socket; dropped when a link or a group changes. */
   access: Map<string, GroupAccess>;
+  /** The session a browser socket came with (not an extension token's): its id and lifetime fields. */
+  session?: { sid: string; data: SessionData };
 }
 
 /** What a cached membership check is dropped for: its group, or the link it went through. */

@@ -205,12 +205,17 @@ export async function storeFile(
   }
 }
 
-/** Reads a stored file chunk by chunk, a few at a time, as a Node stream. */
+/**
+ * Reads a stored file chunk by chunk, a few at a time (keyset on the chunk number), as a Node
+ * stream. The buffer holds two batches: the next batch is read while the reader (a download, the
+ * export's compressor) works on the one before, so that the database and the reader overlap,
+ * and at most ~3 MiB of one file is ever in memory.
+ */
 export function attachmentStream(db: Db, id: string): Readable {
   let next = 0;
   const BATCH = 4;
   return new Readable({
-    highWaterMark: CHUNK_SIZE,
+    highWaterMark: 2 * BATCH * CHUNK_SIZE,
     read() {
       db.select({ seq: attachmentChunks.seq, data: attachmentChunks.data })
         .from(attachmentChunks)
@@ -224,7 +229,9 @@ export function attachmentStream(db: Db, id: string): Readable {
               return;
             }
             next = rows.at(-1)!.seq + 1;
-            for (const r of rows) this.push(Buffer.from(r.data));
+            for (const r of rows) this.push(Buffer.isBuffer(r.data) ? r.data : Buffer.from(r.data));
+            // A short batch was the last: end now rather than ask again for nothing.
+            if (rows.length < BATCH) this.push(null);
           },
           (err: unknown) => this.destroy(err as Error),
         );

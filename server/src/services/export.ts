@@ -12,6 +12,23 @@ import { formatDateTime } from './time.ts';
 
 const PAGE = 500;
 
+/**
+ * Files that are compressed already (photos, video, audio, archives, office documents, PDF):
+ * deflating them again costs most of an export's time and saves next to nothing, so they are
+ * stored as they are.
+ */
+const COMPRESSED_TYPE = /^(image\/(jpeg|png|gif|webp|heic|heif|avif)|video\/|audio\/(?!wav|x-wav)|application\/(zip|gzip|x-gzip|x-7z-compressed|x-rar-compressed|vnd\.rar|x-bzip2|x-xz|zstd|pdf|epub\+zip|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.))/i;
+const COMPRESSED_EXT = /\.(jpe?g|png|gif|webp|heic|heif|avif|mp4|m4v|mov|webm|mkv|mp3|m4a|aac|ogg|opus|zip|gz|tgz|7z|rar|bz2|xz|zst|pdf|epub|docx|xlsx|pptx|odt|ods|odp)$/i;
+
+export function isCompressed(file: { fileName: string; contentType?: string }): boolean {
+  return (file.contentType !== undefined && COMPRESSED_TYPE.test(file.contentType)) || COMPRESSED_EXT.test(file.fileName);
+}
+
+/** The archive every export writes (the benchmark's plain-archiver floor uses the same). */
+export function createZip(): archiver.Archiver {
+  return archiver('zip', { zlib: { level: 6 } });
+}
+
 /** "name.pdf", "name (2).pdf", … */
 export function uniqueName(name: string, taken: Set<string>): string {
   const safe = safeFileName(name);
@@ -51,9 +68,9 @@ async function write(stream: PassThrough, text: string): Promise<void> {
 export async function streamExport(
   db: Db,
   out: Writable,
-  opts: { groupId: string; subject: string; bodyHtml: string | null; bodyFiles?: { id: string; fileName: string }[]; logger: Logger },
+  opts: { groupId: string; subject: string; bodyHtml: string | null; bodyFiles?: { id: string; fileName: string; contentType?: string }[]; logger: Logger },
 ): Promise<void> {
-  const zip = archiver('zip', { zlib: { level: 6 } });
+  const zip = createZip();
   const done = new Promise<void>((resolve, reject) => {
     zip.on('error', reject);
     out.on('error', reject);
@@ -65,15 +82,15 @@ export async function streamExport(
   const chat = new PassThrough();
   zip.append(chat, { name: 'chat.txt' });
   await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(new Date())}\n\n`);
-  const files: { id: string; name: string }[] = [];
+  const files: { id: string; name: string; store: boolean }[] = [];
   const taken = new Set<string>();
-  for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken) });
+  for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
   for (let since = 0; ; ) {
     const page = await messagesSince(db, opts.groupId, since, PAGE);
     for (const m of page.messages) {
       const names = m.attachments.map((a) => {
         const name = uniqueName(a.fileName, taken);
-        files.push({ id: a.id, name });
+        files.push({ id: a.id, name, store: isCompressed(a) });
         return name;
       });
       const text = m.body.replace(/\r\n?/g, '\n').replace(/\n/g, '\n    ');
@@ -89,7 +106,7 @@ export async function streamExport(
     zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
   }
   // Attachments are read from the database one after the other, as archiver asks for them.
-  for (const f of files) zip.append(attachmentStream(db, f.id), { name: entryName('attachments', f.name) });
+  for (const f of files) zip.append(attachmentStream(db, f.id), { name: entryName('attachments', f.name), store: f.store });
   await zip.finalize();
   await done;
 }

@@ -1,10 +1,11 @@
 /**
  * A ChatPro server in a process of its own, for tests that kill one (`kill -9`) mid-conversation
- * or measure its event loop apart from the test's clients.
- * Run as a script it starts a test server on the PostgreSQL database named by CHATPRO_CHILD_DB
- * (with the configuration of CHATPRO_CHILD_CONFIG, JSON) and prints `listening <url>`;
- * `spawnServer` starts it and waits for that line. Over the IPC channel the child answers its
- * event-loop delay (perf_hooks.monitorEventLoopDelay) since the last reset.
+ * or measure its event loop apart from the test's clients, and for the benchmark (whose memory
+ * figures must be the server's alone).
+ * Run as a script it starts a test server on the database named by CHATPRO_CHILD_DB (a PostgreSQL
+ * URL, or `pglite:<data dir>`) with the settings in CHATPRO_CHILD_ENV (JSON), and prints
+ * `listening <url>`; `spawnServer` starts it and waits for that line. Over the IPC channel the
+ * child answers its event-loop delay (perf_hooks.monitorEventLoopDelay) since the last reset.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -35,11 +36,17 @@ const self = fileURLToPath(import.meta.url);
 
 /**
  * @param env the child's process environment (added to ours)
- * @param config the server's configuration (as startTestServer's `env`: PORT, SMTP_URL...)
+ * @param opts.serverEnv the server's own settings (as startTestServer's `env`: PORT, SMTP_URL...)
+ * @param opts.nodeArgs extra node flags (e.g. `--expose-gc`: SIGUSR2 then collects garbage and prints
+ *   `memory <JSON>`).
  */
-export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}, config: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self], {
-    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl, CHATPRO_CHILD_CONFIG: JSON.stringify(config) },
+export async function spawnServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  opts: { serverEnv?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', self], {
+    env: { ...process.env, ...env, CHATPRO_CHILD_DB: databaseUrl, CHATPRO_CHILD_ENV: JSON.stringify(opts.serverEnv ?? {}) },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   // The IPC channel must not keep the test process alive.
@@ -86,8 +93,11 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
 
 if (process.argv[1] === self) {
   const { startTestServer } = await import('./testServer.ts');
-  const config = JSON.parse(process.env.CHATPRO_CHILD_CONFIG ?? '{}') as Record<string, string>;
-  const server = await startTestServer({ kind: 'postgres', url: process.env.CHATPRO_CHILD_DB! }, config);
+  const db = process.env.CHATPRO_CHILD_DB!;
+  const server = await startTestServer(
+    db.startsWith('pglite:') ? { kind: 'pglite', dataDir: db.slice('pglite:'.length) } : { kind: 'postgres', url: db },
+    JSON.parse(process.env.CHATPRO_CHILD_ENV || '{}') as Record<string, string>,
+  );
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const ms = (ns: number) => Math.round((ns / 1e6) * 10) / 10;
@@ -101,6 +111,13 @@ if (process.argv[1] === self) {
   process.channel?.unref();
   // The parent gone (its IPC channel closed), nobody would stop this server.
   process.once('disconnect', () => void server.close().then(() => process.exit(0)));
+  // With --expose-gc, SIGUSR2 collects garbage and prints `memory <process.memoryUsage() JSON>`.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc)
+    process.on('SIGUSR2', () => {
+      gc();
+      process.stdout.write(`memory ${JSON.stringify(process.memoryUsage())}\n`);
+    });
   process.stdout.write(`listening ${server.url}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

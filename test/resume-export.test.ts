@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import yauzl from 'yauzl';
+import { schema, type RunningServer } from '@chatpro/server';
+import { JOIN_PAGE_SIZE } from '../server/src/realtime/socket.ts';
+import { messagesSince } from '../server/src/services/chat.ts';
+import { isCompressed } from '../server/src/services/export.ts';
+import { TestClient } from '../server/src/testing/client.ts';
+import { describeEngines } from '../server/src/testing/engines.ts';
+import { makeCast, makeContext, type makeUser } from '../server/src/testing/factories.ts';
+import { ask, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
+import { startTestServer } from '../server/src/testing/testServer.ts';
+import { unzip } from '../server/src/testing/zip.ts';
+
+type User = Awaited<ReturnType<typeof makeUser>>;
+const cid = () => randomUUID().replace(/-/g, '');
+
+/** Entry name → compression method (0 stored, 8 deflated) of a zip in memory. */
+async function methods(buffer: Buffer): Promise<Map<string, number>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
+  const out = new Map<string, number>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (e: yauzl.Entry) => {
+      out.set(e.fileName, e.compressionMethod);
+      zip.readEntry();
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return out;
+}
+
+describeEngines('resume and export paths', (engine) => {
+  let server: RunningServer;
+  let piero: User;
+  let daniele: User;
+  let asPiero: TestClient;
+  const sockets: ChatSocket[] = [];
+  const track = (s: ChatSocket) => (sockets.push(s), s);
+
+  before(async () => {
+    server = await startTestServer(engine.options(), { MAX_UPLOAD_BYTES: String(4 * 1024 * 1024) });
+    ({ piero, daniele, asPiero } = await makeCast(server, { name: 'Tweppy Srl' }));
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.disconnect();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  async function guestInNewContext() {
+    const ctx = await makeContext(server.database.db, piero, { kind: 'email', subject: 'Ordine 4471' }, [piero.id, daniele.id]);
+    const { body: link } = await asPiero.post(`/api/contexts/${ctx.id}/links`, {});
+    const guest = new TestClient(server.url);
+    await guest.signIn('external', `guest-${cid().slice(0, 6)}@customer.test`, { name: 'Stefania Nardu' });
+    return { ctx, link: link as { token: string }, guest };
+  }
+
+  it('resumes with messages exactly as they were broadcast (authors, attachments), a thousand per chat:join', async () => {
+    const { link, guest } = await guestInNewContext();
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(1000)]), 'foto.jpg');
+    form.append('file', new Blob(['uno;due']), 'dati.csv');
+    const up = await guest.post(`/api/guest/${link.token}/uploads`, form);
+    const g = track(await connectSocket(guest, 'external'));
+    const first = await ask(g, 'message:send', { linkToken: link.token, clientId: cid(), body: 'Ecco la foto', attachmentIds: up.body.attachments.map((a: { id: string }) => a.id) });
+    const groupId: string = first.message.groupId;
+    const p = track(await connectSocket(asPiero, 'internal'));
+    await ask(p, 'chat:join', { groupId, sinceSeq: 0 });
+    const heard = next(g, 'message:new', (m) => m.body === 'Ricevuta, grazie');
+    await ask(p, 'message:send', { groupId, clientId: cid(), body: 'Ricevuta, grazie' });
+    const broadcast = await heard;
+    // Many more, stored straight in the database (the page size is what is tested here).
+    const db = server.database.db;
+    const extra = JOIN_PAGE_SIZE + 5;
+    await db.insert(schema.messages).values(
+      Array.from({ length: extra }, (_, i) => ({ groupId, seq: i + 3, clientId: `bulk-${i}`, authorKind: 'internal' as const, authorUserId: daniele.id, body: `Riga ${i}` })),
+    );
+    await db.update(schema.groups).set({ lastSeq: extra + 2 }).where(eq(schema.groups.id, groupId));
+
+    const resumed = track(await connectSocket(guest, 'external'));
+    const page1 = await ask(resumed, 'chat:join', { linkToken: link.token, sinceSeq: 0 });
+    expect(page1.ok).to.equal(true);
+    expect(page1.messages).to.have.length(JOIN_PAGE_SIZE);
+    expect(page1.hasMore).to.equal(true);
+    expect(page1.messages[0]).to.deep.equal(first.message);
+    expect(page1.messages[1]).to.deep.equal(broadcast);
+    expect(page1.messages[0].attachments.map((a: { fileName: string }) => a.fileName)).to.deep.equal(['foto.jpg', 'dati.csv']);
+    expect(page1.messages[2]).to.deep.include({ seq: 3, body: 'Riga 0', author: { kind: 'internal', id: daniele.id, name: 'Daniele Pezzini' }, attachments: [] });
+    const page2 = await ask(resumed, 'chat:join', { linkToken: link.token, sinceSeq: page1.messages.at(-1).seq });
+    expect(page2.hasMore).to.equal(false);
+    expect(page2.messages.map((m: { seq: number }) => m.seq)).to.deep.equal(Array.from({ length: extra + 2 - JOIN_PAGE_SIZE }, (_, i) => JOIN_PAGE_SIZE + 1 + i));
+    // An empty page, and the history endpoint's pages of its own size.
+    expect(await messagesSince(db, groupId, extra + 2, 50)).to.deep.equal({ messages: [], hasMore: false });
+    const history = await asPiero.get(`/api/groups/${groupId}/messages?since=1&limit=2`);
+    expect(history.body.messages).to.deep.equal([broadcast, page1.messages[2]]);
+    expect(history.body.hasMore).to.equal(true);
+  });
+
+  it('exports files of several chunks whole; photos and archives stored, text deflated', async () => {
+    const { link, guest } = await guestInNewContext();
+    // Past two read batches of 256 KiB chunks, so that reads overlap the compressor.
+    const photo = randomBytes(2 * 1024 * 1024 + 12345);
+    const text = Buffer.from('riga;ordine;importo\n'.repeat(60_000));
+    const form = new FormData();
+    form.append('file', new Blob([photo], { type: 'image/jpeg' }), 'foto.jpg');
+    form.append('file', new Blob([text], { type: 'text/csv' }), 'ordini.csv');
+    const up = await guest.post(`/api/guest/${link.token}/uploads`, form);
+    expect(up.status).to.equal(201);
+    const g = track(await connectSocket(guest, 'external'));
+    await ask(g, 'message:send', { linkToken: link.token, clientId: cid(), body: 'Allegati', attachmentIds: up.body.attachments.map((a: { id: string }) => a.id) });
+    const res = await guest.raw('GET', `/api/guest/${link.token}/export`);
+    expect(res.status).to.equal(200);
+    const zip = Buffer.from(await res.arrayBuffer());
+    const files = await unzip(zip);
+    expect(files.get('attachments/foto.jpg')!.equals(photo)).to.equal(true);
+    expect(files.get('attachments/ordini.csv')!.equals(text)).to.equal(true);
+    const how = await methods(zip);
+    expect(how.get('attachments/foto.jpg')).to.equal(0);
+    expect(how.get('attachments/ordini.csv')).to.equal(8);
+    expect(how.get('chat.txt')).to.equal(8);
+    // The download of the same file streams the same bytes.
+    const download = await guest.raw('GET', `/api/guest/${link.token}/files/${up.body.attachments[0].id}`);
+    expect(download.status).to.equal(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(photo)).to.equal(true);
+  });
+
+  it('keeps no session object on a connected socket, which still works', async () => {
+    const { link, guest } = await guestInNewContext();
+    const g = track(await connectSocket(guest, 'external'));
+    const sent = await ask(g, 'message:send', { linkToken: link.token, clientId: cid(), body: 'Buongiorno' });
+    expect(sent.ok).to.equal(true);
+    const onServer = [...server.io.of('/').sockets.values()];
+    expect(onServer.length).to.be.greaterThan(0);
+    for (const s of onServer) expect((s.request as { session?: unknown }).session).to.equal(undefined);
+    const joined = await ask(g, 'chat:join', { linkToken: link.token, sinceSeq: 0 });
+    expect(joined.messages.map((m: { body: string }) => m.body)).to.include('Buongiorno');
+  });
+});
+
+describe('isCompressed', () => {
+  it('knows compressed files by type or by name, and leaves text to deflate', () => {
+    expect(isCompressed({ fileName: 'x.bin', contentType: 'image/jpeg' })).to.equal(true);
+    expect(isCompressed({ fileName: 'scan.PDF' })).to.equal(true);
+    expect(isCompressed({ fileName: 'offerta.docx', contentType: 'application/octet-stream' })).to.equal(true);
+    expect(isCompressed({ fileName: 'note.txt', contentType: 'text/plain' })).to.equal(false);
+    expect(isCompressed({ fileName: 'audio.wav', contentType: 'audio/wav' })).to.equal(false);
+  });
+});
