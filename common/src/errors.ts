@@ -30,3 +30,14 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; issues?: { path: string; message: string }[] };
 }
+
+/** A refused API call as the browser clients see it: the HTTP status and the server's stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,15 +1,8 @@
 /** The background worker's client of the ChatPro API: bearer token, no cookies, errors as Error. */
+import { ApiError } from '@chatpro/common';
 import { getServer, getToken } from './settings.ts';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const [server, token] = await Promise.all([getServer(), getToken()]);

@@ -1,14 +1,6 @@
-import type { ErrorBody } from '@chatpro/common';
+import { ApiError, type ErrorBody } from '@chatpro/common';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 /** JSON call to the ChatPro server; errors become ApiError with the server's code. */
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
