@@ -59,13 +59,9 @@ export class OfflineNotifier {
     return (await this.io.in(rooms.ext(externalUserId)).fetchSockets()).length > 0;
   }
 
-  /** Called after a message is stored: asks for an email to each external member who is away. */
-  async onMessage(message: MessageDto): Promise<void> {
-    await this.onMessages([message]);
-  }
-
   /**
-   * The same for a tick's messages at once: one read of the members, one look for each guest's
+   * Called after messages are stored, a tick's worth at once: asks for an email to each external
+   * member who is away. One read of the members, one look for each guest's
    * sockets, one upsert of the pending emails (a message after another in the same email is what
    * one upsert per message would make: the first seq of the run, the last, the delay from now).
    */
