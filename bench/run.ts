@@ -17,6 +17,7 @@
  *   npm run bench                          (1,000 clients, 500 and 2,000 msg/s, both engines, ~10 min)
  *   npm run bench -- --quick               (a smoke run, < 1 min)
  *   npm run bench -- --clients 200 --rates 200,500 --duration 5 --engines postgres --no-search
+ *   npm run bench -- --engines postgres --paths committed,product --no-extra   (the send path alone)
  *
  * Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (an admin URL) for the postgres engine; a
  * database is made and dropped.
@@ -28,6 +29,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { Server } from 'socket.io';
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
     engines: { type: 'string', default: 'pglite,postgres' },
     quick: { type: 'boolean', default: false },
     'no-search': { type: 'boolean', default: false },
+    /** Skips bench/extra.ts (resume, export, idle sockets, cross-process). */
+    'no-extra': { type: 'boolean', default: false },
     /** Which of the three to run: bare, committed, product. */
     paths: { type: 'string', default: 'bare,committed,product' },
   },
@@ -226,6 +230,25 @@ async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; s
   return { rows, sustained };
 }
 
+/**
+ * With BENCH_CPU_PROFILE=<dir>, a CPU profile of this (the server's) process while the product is
+ * driven at each rate, written as <dir>/<label>.cpuprofile (open it in Chrome's DevTools).
+ */
+async function profile(label: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return async () => {};
+  const session = new InspectorSession();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile: taken } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/${label}.cpuprofile`, JSON.stringify(taken));
+    session.disconnect();
+  };
+}
+
 /** Runs `fn` over `items` with at most `n` at once. */
 async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -280,7 +303,9 @@ async function product(engine: string, options: DatabaseOptions): Promise<{ rows
       await sleep(300);
     };
     for (const rate of rates) {
+      const stop = await profile(`${engine}-product-${rate}`);
       rows.push(await load.drive(label, rate, duration));
+      await stop();
       await settle();
     }
     if (search) sustained = await searchRate(label, rows, (rate) => load!.drive(label, rate, search!.stepMs), settle);
@@ -334,7 +359,7 @@ for (const engine of engines) {
 }
 
 // Resume, export, idle sockets, cross-process delivery (bench/extra.ts), each with its target.
-const figures = await measureOthers({ engines, quick: args.quick });
+const figures = args['no-extra'] ? [] : await measureOthers({ engines, quick: args.quick });
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const table = (header: string[], rows: string[][]) => {

@@ -20,6 +20,7 @@ import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMail, type Mail } from './mail/index.ts';
 import { seedDemoData } from './services/demo.ts';
+import { poolExecutor } from './services/sendBatch.ts';
 import { clientIpOf, Limits } from './http/rateLimit.ts';
 import { SessionLifetime } from './auth/sessionLifetime.ts';
 
@@ -113,7 +114,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const hub = new Hub(io, cluster.clustered);
   const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
   // PGlite runs one query at a time: one batch in flight, the next one grows meanwhile.
-  const chat = new ChatService(database.db, hub, logger, mail.notifier, { maxInFlight: database.kind === 'pglite' ? 1 : 4 });
+  const chat = new ChatService(database.db, hub, logger, mail.notifier, {
+    maxInFlight: database.kind === 'pglite' ? 1 : 4,
+    ...(database.pool ? { execute: poolExecutor(database.pool) } : {}),
+  });
   registerSocketHandlers(io, { db: database.db, chat, hub, logger, limits, lifetime: sessionLifetime, ipOf: clientIpOf(config.trustProxy) });
   try {
     await mail.start(chat, config.maxUploadBytes);

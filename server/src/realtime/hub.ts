@@ -79,8 +79,23 @@ export class Hub {
     setImmediate(() => {
       const messages = this.outbox;
       this.outbox = [];
-      this.io.serverSideEmit('hub:messages', messages);
+      this.toOthers('hub:messages', messages);
     });
+  }
+
+  /**
+   * A serverSideEmit, made only when another process is there to hear it: a process alone on
+   * its database (the usual deployment) then spends no NOTIFY round trip per tick. The adapter
+   * counts the processes it has heard from (each announces itself when it starts, before it
+   * listens, and every 2 s after) and forgets one silent for 6 s.
+   */
+  private toOthers<E extends 'hub:messages' | 'hub:notify'>(event: E, ...args: Parameters<InterServerEvents[E]>): void {
+    void this.io
+      .of('/')
+      .adapter.serverCount()
+      .then((n) => {
+        if (n > 1) this.io.serverSideEmit(event, ...args);
+      });
   }
 
   /**
@@ -156,7 +171,7 @@ export class Hub {
   notifyMany(list: { userId: string; notification: NotificationDto }[]): void {
     if (list.length === 0) return;
     for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
-    if (this.clustered) this.io.serverSideEmit('hub:notify', list);
+    if (this.clustered) this.toOthers('hub:notify', list);
   }
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */

@@ -2,10 +2,10 @@
  * Notifications in the internal users' message list: one per notified user for each external
  * message, and an access notification when a guest first signs in through a link.
  */
-import { and, desc, eq, inArray, isNotNull, isNull, lt, sql, count } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, sql, count } from 'drizzle-orm';
 import type { MessageDto, NotificationDto } from '@chatpro/common';
 import type { Db } from '../db/index.ts';
-import { contexts, externalUsers, groupMembers, linkAccesses, messages, notifications } from '../db/schema.ts';
+import { contexts, externalUsers, linkAccesses, messages, notifications } from '../db/schema.ts';
 import type { LinkRow } from '../presenters/chat.ts';
 import { notifiedUsers } from './chat.ts';
 
@@ -43,8 +43,10 @@ async function present(db: Db, rows: NotificationRow[]): Promise<NotificationDto
 }
 
 /**
- * One notification per internal member of the group for each external message, for a tick's
- * messages at once: one read of the members, one insert, one read of what to show.
+ * One notification per internal member of the group for each external message, for a round of
+ * messages at once, in one statement whatever their number: the members are found, the rows
+ * inserted (in the order of their messages, each with its own clock time) and what the list shows
+ * of them read back together. The message's text and author come from the message itself.
  */
 export async function notifyExternalMessages(
   db: Db,
@@ -52,28 +54,59 @@ export async function notifyExternalMessages(
 ): Promise<{ userId: string; notification: NotificationDto }[]> {
   const external = items.filter((i) => i.message.author.kind === 'external');
   if (external.length === 0) return [];
-  const members = await db
-    .select({ groupId: groupMembers.groupId, userId: groupMembers.userId })
-    .from(groupMembers)
-    .where(and(inArray(groupMembers.groupId, [...new Set(external.map((i) => i.message.groupId))]), isNotNull(groupMembers.userId)));
-  const byGroup = new Map<string, string[]>();
-  for (const m of members) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m.userId!]);
-  const values = external.flatMap(({ message, contextId }) =>
-    (byGroup.get(message.groupId) ?? []).map((userId) => ({
-      userId,
-      kind: 'message' as const,
-      contextId,
-      groupId: message.groupId,
-      messageId: message.id,
-      externalUserId: message.author.id,
-      // Per row, so that a tick's notifications keep the order of their messages.
-      createdAt: sql`clock_timestamp()`,
-    })),
+  const input = JSON.stringify(
+    external.map(({ message, contextId }, idx) => ({ idx, group_id: message.groupId, context_id: contextId, message_id: message.id, external_user_id: message.author.id })),
   );
-  if (values.length === 0) return [];
-  const rows = await db.insert(notifications).values(values).returning();
-  const dtos = new Map((await present(db, rows)).map((d) => [d.id, d]));
-  return rows.map((r) => ({ userId: r.userId, notification: dtos.get(r.id)! }));
+  const result = await db.execute(sql`
+    with input as (
+      select * from json_to_recordset(${input}::json)
+        as x(idx integer, group_id uuid, context_id uuid, message_id uuid, external_user_id uuid)
+    ),
+    inserted as (
+      insert into notifications (user_id, kind, context_id, group_id, message_id, external_user_id, created_at)
+      select gm.user_id, 'message', i.context_id, i.group_id, i.message_id, i.external_user_id, clock_timestamp()
+      from input i join group_members gm on gm.group_id = i.group_id and gm.user_id is not null
+      order by i.idx, gm.user_id
+      returning id, user_id, context_id, group_id, message_id, external_user_id, created_at
+    )
+    select n.id, n.user_id, n.context_id, n.group_id, n.message_id, n.created_at, c.subject, e.id as ext_id, e.name as ext_name, e.email as ext_email
+    from inserted n
+    join contexts c on c.id = n.context_id
+    left join external_users e on e.id = n.external_user_id
+    order by n.created_at, n.id`);
+  const rows = (result as unknown as { rows: InsertedNotification[] }).rows;
+  const messagesById = new Map(external.map((i) => [i.message.id, i.message]));
+  return rows.map((r) => {
+    const message = messagesById.get(r.message_id)!;
+    return {
+      userId: r.user_id,
+      notification: {
+        id: r.id,
+        kind: 'message',
+        contextId: r.context_id,
+        contextSubject: r.subject,
+        groupId: r.group_id,
+        message: { id: message.id, body: message.body, authorName: r.ext_name ?? message.author.name },
+        externalUser: r.ext_id ? { id: r.ext_id, name: r.ext_name!, email: r.ext_email! } : null,
+        linkId: null,
+        createdAt: (r.created_at instanceof Date ? r.created_at : new Date(r.created_at)).toISOString(),
+        readAt: null,
+      },
+    };
+  });
+}
+
+interface InsertedNotification {
+  id: string;
+  user_id: string;
+  context_id: string;
+  group_id: string;
+  message_id: string;
+  created_at: Date | string;
+  subject: string;
+  ext_id: string | null;
+  ext_name: string | null;
+  ext_email: string | null;
 }
 
 /**

@@ -15,6 +15,7 @@
  * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { presentMessage, type GroupRow } from '../presenters/chat.ts';
@@ -48,7 +49,7 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Most batches in flight at once (more sends wait for one to finish, and make the next one bigger). */
   maxInFlight?: number;
-  /** Runs a batch's statement on its JSON input (default: on the driver, see executeBatch). */
+  /** Runs a batch's statement on its JSON input (default: through drizzle; `poolExecutor` on PostgreSQL). */
   execute?: (db: Db, json: string) => Promise<InsertedRow[]>;
 }
 
@@ -194,7 +195,10 @@ export class SendBatcher {
 }
 
 /**
- * The batch in one statement, its input one JSON parameter. `locked` takes the groups' row locks
+ * The batch in one statement, its input one JSON parameter. `fresh` looks each client id up in
+ * the unique index, as a subquery per input row: the planner takes json_to_recordset for 100
+ * rows, and a NOT EXISTS would become a hash anti-join over every message stored (a sequential
+ * scan of the table for each batch, 10 ms at 50,000 messages and growing). `locked` takes the groups' row locks
  * in id order before `bumped` updates them (it reads `locked` in full first), FOR NO KEY UPDATE:
  * the lock the update takes anyway (FOR UPDATE would also block, and deadlock with, the
  * foreign-key checks of the notifications and emails inserted meanwhile). A merged group is left
@@ -207,7 +211,7 @@ const BATCH_SQL = `
   ),
   fresh as (
     select i.* from input i
-    where not exists (select 1 from messages m where m.group_id = i.group_id and m.client_id = i.client_id)
+    where (select m.id from messages m where m.group_id = i.group_id and m.client_id = i.client_id) is null
   ),
   counts as (select group_id, count(*)::integer as n from fresh group by group_id),
   locked as (
@@ -227,13 +231,20 @@ const BATCH_SQL = `
   from fresh f join bumped b on b.id = f.group_id
   returning id, group_id, client_id, seq, created_at`;
 
-/**
- * Runs the batch, planned each time: a prepared statement would settle on a generic plan made
- * for 100 input rows early in the table's life (a hash join over all of messages), which grows
- * slower with every message stored.
- */
+/** Runs the batch through drizzle (PGlite, and tests that wrap the statement in a transaction of their own). */
 async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
   return ((await db.execute(SendBatcher.statement(json))) as unknown as { rows: InsertedRow[] }).rows;
+}
+
+/**
+ * On PostgreSQL: the batch as a named statement on the pool, so that each connection parses and
+ * plans it once. Every step of the plan is a lookup by key (see `fresh`), so the plan PostgreSQL
+ * keeps for it stays good however large the tables grow. It costs a third of going through
+ * drizzle, which builds the query text anew and has it parsed and planned each time (0.55 against
+ * 1.7 ms a batch of one, measured on loopback).
+ */
+export function poolExecutor(pool: pg.Pool): (db: Db, json: string) => Promise<InsertedRow[]> {
+  return async (_db, json) => (await pool.query<InsertedRow>({ name: 'chatpro_send_batch', text: BATCH_SQL, values: [json] })).rows;
 }
 
 export interface InsertedRow {
