@@ -2,7 +2,7 @@
  * The benchmark's load generator, in a process of its own (forked by bench/run.ts), so that the
  * server's RSS and CPU measured in run.ts are the server's alone. It holds the client sockets,
  * sends at the asked rate round-robin over them, and times each message from its send to the
- * broadcast that comes back to the sender's own socket (both ends on this process's clock).
+ * broadcast received by the other socket of its group (both ends on this process's clock).
  *
  * Driven over IPC: `connect` (the sockets: relay auth, or a session cookie and a group to join),
  * `drive` (rate, duration), `close`. Each answers one message back.

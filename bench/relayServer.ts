@@ -15,7 +15,7 @@ io.on('connection', (socket) => {
   void socket.join(room);
   socket.on('send', (m: { id: string; body: string }, ack: (r: unknown) => void) => {
     ack({ ok: true });
-    io.to(room).emit('msg', m);
+    socket.to(room).emit('msg', m);
   });
 });
 const gc = (globalThis as { gc?: () => void }).gc;

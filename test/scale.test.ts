@@ -15,6 +15,7 @@ import { cid, sleep } from './support/crowd.ts';
 
 
 interface Msg {
+  id: string;
   seq: number;
   clientId: string;
   body: string;
@@ -65,29 +66,43 @@ describeEngines('several server processes', (engine) => {
       const atPiero = collect<Msg>(pieroSocket, 'message:new');
       const atGuest = collect<Msg>(guestSocket, 'message:new');
       const sent: string[] = [];
+      // What each side sent, as its acks gave it back (the sending socket is left out of the broadcast).
+      const acked = { piero: [] as Msg[], guest: [] as Msg[] };
+      const live = () => atPiero.length + acked.piero.length < sent.length || atGuest.length + acked.guest.length < sent.length;
       // A conversation: each turn is a burst of one to three messages from one side, sent
       // without waiting for the acks; the other side answers once it has read them live.
       for (let turn = 0; turn < 10; turn++) {
-        const [from, who] = turn % 2 === 0 ? [guestSocket, 'guest'] : [pieroSocket, 'piero'];
+        const [from, who] = turn % 2 === 0 ? ([guestSocket, 'guest'] as const) : ([pieroSocket, 'piero'] as const);
         const bodies = Array.from({ length: 1 + (turn % 3) }, (_, i) => `${who} ${turn}.${i}`);
         const acks = bodies.map((body) => ask(from, 'message:send', { groupId, clientId: cid(), body }));
         sent.push(...bodies);
-        for (const ack of await Promise.all(acks)) expect(ack.ok, JSON.stringify(ack)).to.equal(true);
+        for (const ack of await Promise.all(acks)) {
+          expect(ack.ok, JSON.stringify(ack)).to.equal(true);
+          acked[who].push(ack.message as Msg);
+        }
         const until = Date.now() + 10_000;
-        while ((atPiero.length < sent.length || atGuest.length < sent.length) && Date.now() < until) await sleep(5);
+        while (live() && Date.now() < until) await sleep(5);
       }
       const last = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'fine' });
       sent.push('fine');
+      acked.guest.push(last.message as Msg);
       const until = Date.now() + 10_000;
-      while ((atPiero.length < sent.length || atGuest.length < sent.length) && Date.now() < until) await sleep(20);
+      while (live() && Date.now() < until) await sleep(20);
       await sleep(200); // anything extra (a duplicate) would have come by now
-      // Within a burst the database picks the order (the seq); everyone sees that order, once.
+      // Within a burst the database picks the order (the seq); everyone sees that order, once:
+      // the other side's messages live, in order, and its own in its acks.
       const stored = await a.database.db.select().from(schema.messages).where(eq(schema.messages.groupId, groupId)).orderBy(schema.messages.seq);
       expect(new Set(stored.map((m) => m.body))).to.deep.equal(new Set(['Buongiorno', ...sent]));
-      for (const seen of [atPiero, atGuest]) {
-        expect(seen.map((m) => m.seq)).to.deep.equal(sent.map((_, i) => i + 2));
-        expect(seen.map((m) => m.body)).to.deep.equal(stored.slice(1).map((m) => m.body));
-        expect(seen.every((m) => m.groupId === groupId)).to.equal(true);
+      for (const [seen, own] of [
+        [atPiero, acked.piero],
+        [atGuest, acked.guest],
+      ] as const) {
+        expect(seen.map((m) => m.seq)).to.deep.equal([...seen.map((m) => m.seq)].sort((x, y) => x - y));
+        expect(seen.filter((m) => own.some((o) => o.id === m.id))).to.deep.equal([]);
+        const all = [...seen, ...own].sort((x, y) => x.seq - y.seq);
+        expect(all.map((m) => m.seq)).to.deep.equal(sent.map((_, i) => i + 2));
+        expect(all.map((m) => m.body)).to.deep.equal(stored.slice(1).map((m) => m.body));
+        expect(all.every((m) => m.groupId === groupId)).to.equal(true);
       }
       expect(last.message.seq).to.equal(sent.length + 1);
       // A change on one process reaches the membership caches of the other (the link closes).

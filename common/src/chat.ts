@@ -192,6 +192,7 @@ export const CLIENT_EVENT_SCHEMAS = {
 } as const satisfies { [K in keyof ClientToServerEvents]-?: z.ZodType };
 
 export interface ServerToClientEvents {
+  /** A new message of a group the socket joined; the socket that sent it has it in its ack instead. */
   'message:new': (message: MessageDto) => void;
   'group:changed': (group: GroupDto) => void;
   typing: (event: { groupId: string; author: AuthorDto; typing: boolean }) => void;

@@ -62,7 +62,8 @@ export class ChatService {
     return link;
   }
 
-  async send(actor: ChatActor, input: MessageSend, cache?: Map<string, GroupAccess>): Promise<MessageDto> {
+  /** `from`: the socket it came through, which gets the message in its ack rather than by broadcast. */
+  async send(actor: ChatActor, input: MessageSend, cache?: Map<string, GroupAccess>, from?: string): Promise<MessageDto> {
     const author: Author = { kind: actor.kind, id: actor.id, name: actor.name };
     if (input.linkToken) {
       if (actor.kind !== 'external') throw new AppError(400, 'validation_failed', 'Internal users write to a group, not to a link');
@@ -78,7 +79,7 @@ export class ChatService {
           return { opened, stored };
         });
         if (opened.created) this.hub.group(await readGroup(this.db, opened.group.id));
-        this.after(stored.message, stored.contextId, stored.created);
+        this.after(stored.message, stored.contextId, stored.created, from);
         return stored.message;
       }
       input = { ...input, groupId: existing.id, linkToken: undefined };
@@ -89,7 +90,7 @@ export class ChatService {
       input.attachmentIds.length === 0
         ? await this.batcher.store({ group: access.group, author, clientId: input.clientId, body: input.body.trim() })
         : await storeMessage(this.db, { group: access.group, author, clientId: input.clientId, body: input.body, attachmentIds: input.attachmentIds });
-    this.after(stored.message, stored.contextId, stored.created);
+    this.after(stored.message, stored.contextId, stored.created, from);
     return stored.message;
   }
 
@@ -97,9 +98,9 @@ export class ChatService {
    * Broadcast at once; the context's activity, notifications and offline emails follow without
    * holding the ack, for every message of a tick together (a few statements, not a few per message).
    */
-  private after(message: MessageDto, contextId: string, created: boolean): void {
+  private after(message: MessageDto, contextId: string, created: boolean, from?: string): void {
     if (!created) return;
-    this.hub.message(message);
+    this.hub.message(message, from);
     this.afterQueue.push({ message, contextId });
     this.runAfter();
   }

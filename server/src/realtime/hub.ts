@@ -31,6 +31,12 @@ export interface InterServerEvents {
   'hub:notify': (list: { userId: string; notification: NotificationDto }[]) => void;
 }
 
+/** A message waiting here for an earlier one of its group, and the socket it came from. */
+interface Held {
+  message: MessageDto;
+  from: string | undefined;
+}
+
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Longest a message waits here for an earlier one of its group before it goes out anyway. */
@@ -68,11 +74,12 @@ export class Hub {
 
   /**
    * The sockets of this process get the message at once; the other processes through one
-   * serverSideEmit per tick. (A plain `io.to(room).emit` with the postgres adapter would hold the
+   * serverSideEmit per tick. `from`: the socket that sent it, which has it in its ack and is
+   * left out (the sender's other sockets, other tabs and devices, get it like everyone). (A plain `io.to(room).emit` with the postgres adapter would hold the
    * local delivery until the NOTIFY round trip to the database is done, and make one per message.)
    */
-  message(message: MessageDto): void {
-    this.messageHere(message);
+  message(message: MessageDto, from?: string): void {
+    this.messageHere(message, from);
     if (!this.clustered) return;
     this.outbox.push(message);
     if (this.outbox.length > 1) return;
@@ -104,9 +111,9 @@ export class Hub {
    * another process comes later than a local one). Held ones go out in order, or after
    * REORDER_WAIT_MS at the latest: a client never waits long, and resumes by sequence anyway.
    */
-  private readonly order = new Map<string, { next: number; held: Map<number, MessageDto>; timer?: NodeJS.Timeout; touched: number }>();
+  private readonly order = new Map<string, { next: number; held: Map<number, Held>; timer?: NodeJS.Timeout; touched: number }>();
 
-  private messageHere(message: MessageDto): void {
+  private messageHere(message: MessageDto, from?: string): void {
     let state = this.order.get(message.groupId);
     if (!state || message.seq < state.next) {
       // First message of this group seen here (or an old one re-sent): nothing to wait for.
@@ -115,15 +122,15 @@ export class Hub {
         this.order.set(message.groupId, state);
         this.prune();
       }
-      this.emitHere(message);
+      this.emitHere(message, from);
       return;
     }
     state.touched = Date.now();
-    state.held.set(message.seq, message);
+    state.held.set(message.seq, { message, from });
     this.release(message.groupId, state, false);
   }
 
-  private release(groupId: string, state: { next: number; held: Map<number, MessageDto>; timer?: NodeJS.Timeout }, force: boolean): void {
+  private release(groupId: string, state: { next: number; held: Map<number, Held>; timer?: NodeJS.Timeout }, force: boolean): void {
     for (;;) {
       let m = state.held.get(state.next);
       if (!m && force && state.held.size > 0) {
@@ -134,7 +141,7 @@ export class Hub {
       if (!m) break;
       state.held.delete(state.next);
       state.next += 1;
-      this.emitHere(m);
+      this.emitHere(m.message, m.from);
       force = false;
     }
     clearTimeout(state.timer);
@@ -149,8 +156,9 @@ export class Hub {
     for (const [id, st] of this.order) if (st.touched < cutoff && st.held.size === 0) this.order.delete(id);
   }
 
-  private emitHere(message: MessageDto): void {
-    this.io.local.to(rooms.group(message.groupId)).emit('message:new', message);
+  private emitHere(message: MessageDto, from?: string): void {
+    const to = this.io.local.to(rooms.group(message.groupId));
+    (from ? to.except(from) : to).emit('message:new', message);
   }
 
   /** A revoked extension token stops hearing at once, not at its next reconnect. */

@@ -190,7 +190,7 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
 
     on('message:send', MessageSend, async (actor, p) => {
       limits.check('send', { ip, user: `${actor.kind === 'internal' ? 'u' : 'x'}:${actor.id}` });
-      return { message: await chat.send(actor, p, socket.data.access) };
+      return { message: await chat.send(actor, p, socket.data.access, socket.id) };
     });
 
     on('typing', Typing, async (actor, p) => {
