@@ -27,6 +27,11 @@ export async function installAdapter(io: ChatServer, database: Database, logger:
   let listening: Promise<pg.PoolClient> | undefined;
   let closed = false;
   let published: Promise<unknown> = Promise.resolve();
+  const notifies = new NotifyQueue((sql, values) => {
+    const run = published.then(() => pool.query(sql, values));
+    published = run.catch(() => {});
+    return run;
+  });
   const watched = new Proxy(pool, {
     get(target, prop) {
       // The adapter takes its LISTEN client with pool.connect(): seeing that call is the only way
@@ -59,10 +64,13 @@ export async function installAdapter(io: ChatServer, database: Database, logger:
       }
       // Each publish is a pg_notify on whichever pool client is free; two of them in flight at
       // once may commit, hence reach the other processes, in either order. One at a time keeps
-      // a group's messages in the order they were broadcast here.
+      // a group's messages in the order they were broadcast here; the notifies that wait
+      // meanwhile go together in one statement (its notifications are delivered in order), so
+      // that a busy process makes fewer round trips instead of a longer queue.
       if (prop === 'query') {
-        return (...args: unknown[]) => {
-          const run = published.then(() => (target.query as (...a: unknown[]) => Promise<unknown>)(...args));
+        return (text: unknown, values?: unknown) => {
+          if (text === NOTIFY_SQL && Array.isArray(values) && values.length === 2) return notifies.add(values[0], values[1]);
+          const run = published.then(() => (target.query as (...a: unknown[]) => Promise<unknown>)(text, values));
           published = run.catch(() => {});
           return run;
         };
@@ -90,4 +98,44 @@ export async function installAdapter(io: ChatServer, database: Database, logger:
       closed = true;
     },
   };
+}
+
+/** The statement the postgres adapter publishes with. */
+const NOTIFY_SQL = 'SELECT pg_notify($1, $2)';
+/** Most notifications one statement carries. */
+const MAX_NOTIFIES = 64;
+
+/**
+ * The adapter's pg_notify calls, one statement at a time: those that come while one is running
+ * leave together in the next, in the order they came.
+ */
+export class NotifyQueue {
+  private waiting: { channel: unknown; payload: unknown; resolve: (r: unknown) => void; reject: (err: unknown) => void }[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly run: (sql: string, values: unknown[]) => Promise<unknown>) {}
+
+  add(channel: unknown, payload: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ channel, payload, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0, MAX_NOTIFIES);
+    const sql = `SELECT ${batch.map((_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`;
+    this.running = this.run(
+      sql,
+      batch.flatMap((n) => [n.channel, n.payload]),
+    ).then(
+      (result) => batch.forEach((n) => n.resolve(result)),
+      (err: unknown) => batch.forEach((n) => n.reject(err)),
+    );
+    void this.running.finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
 }
