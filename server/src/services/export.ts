@@ -10,7 +10,8 @@ import { attachmentStream, safeFileName } from './attachments.ts';
 import { messagesSince } from './chat.ts';
 import { formatDateTime } from './time.ts';
 
-const PAGE = 500;
+/** Messages per query: the next page is read while this one is written. */
+const PAGE = 2000;
 
 /**
  * Files that are compressed already (photos, video, audio, archives, office documents, PDF):
@@ -85,8 +86,18 @@ export async function streamExport(
   const files: { id: string; name: string; store: boolean }[] = [];
   const taken = new Set<string>();
   for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
-  for (let since = 0; ; ) {
-    const page = await messagesSince(db, opts.groupId, since, PAGE);
+  // The next page is read while this one is formatted and compressed; a page is one write.
+  const pageAfter = (since: number) => {
+    const page = messagesSince(db, opts.groupId, since, PAGE);
+    // Awaited below; until then (or if the export fails first) its failure is not unhandled.
+    page.catch(() => {});
+    return page;
+  };
+  for (let pending = pageAfter(0); ; ) {
+    const page = await pending;
+    const more = page.hasMore && page.messages.length > 0;
+    if (more) pending = pageAfter(page.messages.at(-1)!.seq);
+    let lines = '';
     for (const m of page.messages) {
       const names = m.attachments.map((a) => {
         const name = uniqueName(a.fileName, taken);
@@ -96,10 +107,10 @@ export async function streamExport(
       const text = m.body.replace(/\r\n?/g, '\n').replace(/\n/g, '\n    ');
       let line = `[${formatDateTime(new Date(m.createdAt))}] ${m.author.name}: ${text}`;
       if (names.length) line += `${text ? ' ' : ''}[allegati: ${names.map((n) => `attachments/${n}`).join(', ')}]`;
-      await write(chat, `${line}\n`);
+      lines += `${line}\n`;
     }
-    if (!page.hasMore || page.messages.length === 0) break;
-    since = page.messages.at(-1)!.seq;
+    await write(chat, lines);
+    if (!more) break;
   }
   chat.end();
   if (opts.bodyHtml !== null) {
