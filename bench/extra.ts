@@ -4,6 +4,8 @@
  * them after the send path; run alone, this prints the same table and writes its own JSON:
  *
  *   node --import tsx bench/extra.ts --quick --engines pglite,postgres
+ *
+ * `--only export` (a comma list of resume, export, idle, cross-process) runs only those.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,11 +17,15 @@ import { measureResume } from './resume.ts';
 
 export type { Figure };
 
-export async function measureOthers(opts: { engines: Engine[]; quick: boolean; log?: (line: string) => void }): Promise<Figure[]> {
+export const MEASURES = ['resume', 'export', 'idle', 'cross-process'] as const;
+export type Measure = (typeof MEASURES)[number];
+
+export async function measureOthers(opts: { engines: Engine[]; quick: boolean; only?: Measure[]; log?: (line: string) => void }): Promise<Figure[]> {
   const q = opts.quick;
   const log = opts.log ?? ((line: string) => console.error(line));
   const figures: Figure[] = [];
   const step = async (label: string, fn: () => Promise<Figure[]>) => {
+    if (opts.only && !opts.only.some((m) => label.endsWith(` ${m}`) || (m === 'idle' && label.endsWith(' idle sockets')))) return;
     const start = performance.now();
     log(`bench: ${label}…`);
     try {
@@ -50,14 +56,17 @@ export function figureTable(figures: Figure[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values: args } = parseArgs({ options: { engines: { type: 'string', default: 'pglite,postgres' }, quick: { type: 'boolean', default: false } } });
+  const { values: args } = parseArgs({ options: { engines: { type: 'string', default: 'pglite,postgres' }, quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
   const engines = args.engines.split(',') as Engine[];
+  const only = args.only?.split(',') as Measure[] | undefined;
+  const unknown = only?.filter((m) => !MEASURES.includes(m));
+  if (unknown?.length) throw new Error(`--only takes ${MEASURES.join(', ')}; not ${unknown.join(', ')}`);
   const start = performance.now();
-  const figures = await measureOthers({ engines, quick: args.quick });
+  const figures = await measureOthers({ engines, quick: args.quick, only });
   console.log(`\n${figureTable(figures)}\n`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}-extra.json`;
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), args: { engines, quick: args.quick }, seconds: Math.round((performance.now() - start) / 1000), figures }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), args: { engines, quick: args.quick, only }, seconds: Math.round((performance.now() - start) / 1000), figures }, null, 2));
   console.log(`wrote ${file}`);
   process.exit(0);
 }

@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm';
 import yauzl from 'yauzl';
 import { schema, type RunningServer } from '@chatpro/server';
 import { JOIN_PAGE_SIZE } from '../server/src/realtime/socket.ts';
-import { messagesSince } from '../server/src/services/chat.ts';
+import { CHUNK_SIZE, readChunks } from '../server/src/services/attachments.ts';
+import { ensurePublicGroup, messagesSince } from '../server/src/services/chat.ts';
 import { isCompressed } from '../server/src/services/export.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
@@ -127,6 +128,80 @@ describeEngines('resume and export paths', (engine) => {
     const download = await guest.raw('GET', `/api/guest/${link.token}/files/${up.body.attachments[0].id}`);
     expect(download.status).to.equal(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(photo)).to.equal(true);
+  });
+
+  it('exports many files whole and in order, and every message across pages (2,000 a page)', async () => {
+    const db = server.database.db;
+    const ctx = await makeContext(db, piero, { subject: 'Molti allegati' });
+    const group = await ensurePublicGroup(db, ctx.id);
+    // More messages than one page of the export (2,000), a few with files.
+    const count = 4321;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1000) {
+      const rows = await db
+        .insert(schema.messages)
+        .values(
+          Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+            groupId: group.id,
+            seq: i + j + 1,
+            clientId: `many-${i + j}`,
+            authorKind: 'internal' as const,
+            authorUserId: piero.id,
+            body: `Riga ${i + j + 1}`,
+          })),
+        )
+        .returning({ id: schema.messages.id });
+      ids.push(...rows.map((r) => r.id));
+    }
+    await db.update(schema.groups).set({ lastSeq: count }).where(eq(schema.groups.id, group.id));
+    // Sizes around the chunk (256 KiB) and the read batch (4 chunks), stored and deflated.
+    const sizes = [1, CHUNK_SIZE, 4 * CHUNK_SIZE, 9 * CHUNK_SIZE + 7, 3 * CHUNK_SIZE - 1, 5 * CHUNK_SIZE];
+    const expected = new Map<string, Buffer>();
+    for (const [f, size] of sizes.entries()) {
+      const photo = f % 2 === 0;
+      const data = photo ? randomBytes(size) : Buffer.from(`${f};riga;ordine;importo\n`.repeat(Math.ceil(size / 20))).subarray(0, size);
+      const fileName = photo ? `foto-${f}.jpg` : `report-${f}.csv`;
+      const [row] = await db
+        .insert(schema.attachments)
+        .values({ orgId: piero.orgId, contextId: ctx.id, messageId: ids[f * 700]!, uploadedByUserId: piero.id, fileName, contentType: photo ? 'image/jpeg' : 'text/csv', size, complete: true })
+        .returning({ id: schema.attachments.id });
+      for (let seq = 0, off = 0; off < size; seq++, off += CHUNK_SIZE) {
+        await db.insert(schema.attachmentChunks).values({ attachmentId: row!.id, seq, data: data.subarray(off, off + CHUNK_SIZE) });
+      }
+      expected.set(`attachments/${fileName}`, data);
+    }
+    const res = await asPiero.raw('GET', `/api/groups/${group.id}/export`);
+    expect(res.status).to.equal(200);
+    const zip = Buffer.from(await res.arrayBuffer());
+    const files = await unzip(zip);
+    expect([...files.keys()]).to.deep.equal(['chat.txt', 'corpo.html', ...expected.keys()]);
+    for (const [name, data] of expected) expect(files.get(name)!.equals(data), name).to.equal(true);
+    const lines = files.get('chat.txt')!.toString().split('\n').filter((l) => l.startsWith('['));
+    expect(lines).to.have.length(count);
+    expect(lines.map((l) => /: Riga (\d+)/.exec(l)?.[1])).to.deep.equal(Array.from({ length: count }, (_, i) => String(i + 1)));
+    expect(lines[2100]).to.match(/: Riga 2101 \[allegati: attachments\/report-3\.csv\]$/);
+  });
+
+  it('reads chunks the same with a binary COPY (the database) as with a SELECT (a transaction)', async () => {
+    const db = server.database.db;
+    const ctx = await makeContext(db, piero);
+    const data = randomBytes(6 * CHUNK_SIZE + 3);
+    const [row] = await db.insert(schema.attachments).values({ orgId: piero.orgId, contextId: ctx.id, uploadedByUserId: piero.id, fileName: 'x.bin', contentType: 'application/octet-stream', size: data.length, complete: true }).returning();
+    for (let seq = 0; seq * CHUNK_SIZE < data.length; seq++) await db.insert(schema.attachmentChunks).values({ attachmentId: row!.id, seq, data: data.subarray(seq * CHUNK_SIZE, (seq + 1) * CHUNK_SIZE) });
+    for (const [from, limit] of [[0, 4], [4, 4], [6, 4], [7, 4], [2, 1]] as const) {
+      const copied = await readChunks(db, row!.id, from, limit);
+      const selected = await db.transaction((tx) => readChunks(tx as unknown as typeof db, row!.id, from, limit));
+      expect(copied.map((c) => c.seq)).to.deep.equal(selected.map((c) => c.seq));
+      for (const [i, c] of copied.entries()) {
+        expect(c.data.equals(selected[i]!.data)).to.equal(true);
+        expect(c.data.equals(data.subarray(c.seq * CHUNK_SIZE, (c.seq + 1) * CHUNK_SIZE))).to.equal(true);
+      }
+    }
+    expect((await readChunks(db, row!.id, 0, 100)).length).to.equal(7);
+    expect(await readChunks(db, randomUUID(), 0, 4)).to.deep.equal([]);
+    let refused: unknown;
+    await readChunks(db, "x' or true --", 0, 4).catch((err: unknown) => (refused = err));
+    expect(refused).to.be.instanceOf(Error);
   });
 
   it('keeps no session object on a connected socket, which still works', async () => {

@@ -4,9 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
 import busboy from 'busboy';
 import { and, asc, eq, gte } from 'drizzle-orm';
 import type { Request } from 'express';
+import pg from 'pg';
+import { copyRowsPg, copyRowsPglite } from '../db/binaryCopy.ts';
 import type { Db } from '../db/index.ts';
 import { attachmentChunks, attachments } from '../db/schema.ts';
 import { AppError, badRequest, payloadTooLarge } from '../http/errors.ts';
@@ -205,6 +208,31 @@ export async function storeFile(
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Up to `limit` chunks of a stored file from chunk number `from` on, in order. On PostgreSQL and
+ * on PGlite they are read with a binary COPY (the bytes as they are; a SELECT sends bytea as hex
+ * text, see db/binaryCopy.ts); inside a transaction (no pool or PGlite at hand) with a SELECT.
+ */
+export async function readChunks(db: Db, id: string, from: number, limit: number): Promise<{ seq: number; data: Buffer }[]> {
+  const client = (db as { $client?: unknown }).$client;
+  if (client instanceof pg.Pool || client instanceof PGlite) {
+    // COPY takes no parameters: the values are checked, then written into the statement.
+    if (!UUID.test(id) || !Number.isSafeInteger(from) || !Number.isSafeInteger(limit)) throw new Error(`Bad chunk range: ${id} ${from} ${limit}`);
+    const query = `select seq, data from attachment_chunks where attachment_id = '${id}' and seq >= ${from} order by seq limit ${limit}`;
+    const rows = client instanceof pg.Pool ? await copyRowsPg(client, query) : await copyRowsPglite(client, query);
+    return rows.map(([seq, data]) => ({ seq: seq!.readInt32BE(0), data: data! }));
+  }
+  const rows = await db
+    .select({ seq: attachmentChunks.seq, data: attachmentChunks.data })
+    .from(attachmentChunks)
+    .where(and(eq(attachmentChunks.attachmentId, id), gte(attachmentChunks.seq, from)))
+    .orderBy(asc(attachmentChunks.seq))
+    .limit(limit);
+  return rows.map((r) => ({ seq: r.seq, data: Buffer.isBuffer(r.data) ? r.data : Buffer.from(r.data) }));
+}
+
 /**
  * Reads a stored file chunk by chunk, a few at a time (keyset on the chunk number), as a Node
  * stream. The buffer holds two batches: the next batch is read while the reader (a download, the
@@ -217,24 +245,19 @@ export function attachmentStream(db: Db, id: string): Readable {
   return new Readable({
     highWaterMark: 2 * BATCH * CHUNK_SIZE,
     read() {
-      db.select({ seq: attachmentChunks.seq, data: attachmentChunks.data })
-        .from(attachmentChunks)
-        .where(and(eq(attachmentChunks.attachmentId, id), gte(attachmentChunks.seq, next)))
-        .orderBy(asc(attachmentChunks.seq))
-        .limit(BATCH)
-        .then(
-          (rows) => {
-            if (rows.length === 0) {
-              this.push(null);
-              return;
-            }
-            next = rows.at(-1)!.seq + 1;
-            for (const r of rows) this.push(Buffer.isBuffer(r.data) ? r.data : Buffer.from(r.data));
-            // A short batch was the last: end now rather than ask again for nothing.
-            if (rows.length < BATCH) this.push(null);
-          },
-          (err: unknown) => this.destroy(err as Error),
-        );
+      readChunks(db, id, next, BATCH).then(
+        (rows) => {
+          if (rows.length === 0) {
+            this.push(null);
+            return;
+          }
+          next = rows.at(-1)!.seq + 1;
+          for (const r of rows) this.push(r.data);
+          // A short batch was the last: end now rather than ask again for nothing.
+          if (rows.length < BATCH) this.push(null);
+        },
+        (err: unknown) => this.destroy(err as Error),
+      );
     },
   });
 }

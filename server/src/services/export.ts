@@ -2,7 +2,7 @@
  * Export of a conversation as a .zip, streamed: chat.txt (one line per message), the context
  * body when it may be shown, and every attachment under attachments/ with a safe, unique name.
  */
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import archiver from 'archiver';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
@@ -10,7 +10,8 @@ import { attachmentStream, safeFileName } from './attachments.ts';
 import { messagesSince } from './chat.ts';
 import { formatDateTime } from './time.ts';
 
-const PAGE = 500;
+/** Messages per query: the next page is read while this one is written. */
+const PAGE = 2000;
 
 /**
  * Files that are compressed already (photos, video, audio, archives, office documents, PDF):
@@ -85,8 +86,18 @@ export async function streamExport(
   const files: { id: string; name: string; store: boolean }[] = [];
   const taken = new Set<string>();
   for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
-  for (let since = 0; ; ) {
-    const page = await messagesSince(db, opts.groupId, since, PAGE);
+  // The next page is read while this one is formatted and compressed; a page is one write.
+  const pageAfter = (since: number) => {
+    const page = messagesSince(db, opts.groupId, since, PAGE);
+    // Awaited below; until then (or if the export fails first) its failure is not unhandled.
+    page.catch(() => {});
+    return page;
+  };
+  for (let pending = pageAfter(0); ; ) {
+    const page = await pending;
+    const more = page.hasMore && page.messages.length > 0;
+    if (more) pending = pageAfter(page.messages.at(-1)!.seq);
+    let lines = '';
     for (const m of page.messages) {
       const names = m.attachments.map((a) => {
         const name = uniqueName(a.fileName, taken);
@@ -96,17 +107,70 @@ export async function streamExport(
       const text = m.body.replace(/\r\n?/g, '\n').replace(/\n/g, '\n    ');
       let line = `[${formatDateTime(new Date(m.createdAt))}] ${m.author.name}: ${text}`;
       if (names.length) line += `${text ? ' ' : ''}[allegati: ${names.map((n) => `attachments/${n}`).join(', ')}]`;
-      await write(chat, `${line}\n`);
+      lines += `${line}\n`;
     }
-    if (!page.hasMore || page.messages.length === 0) break;
-    since = page.messages.at(-1)!.seq;
+    await write(chat, lines);
+    if (!more) break;
   }
   chat.end();
   if (opts.bodyHtml !== null) {
     zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
   }
-  // Attachments are read from the database one after the other, as archiver asks for them.
-  for (const f of files) zip.append(attachmentStream(db, f.id), { name: entryName('attachments', f.name), store: f.store });
+  await appendAhead(
+    zip,
+    opts.bodyHtml !== null ? 2 : 1,
+    files.map((f) => () => ({ source: attachmentStream(db, f.id), name: entryName('attachments', f.name), store: f.store })),
+    done,
+  );
   await zip.finalize();
   await done;
+}
+
+/**
+ * How many attachments wait in archiver's queue beyond the one it is writing: the next one is
+ * read while the current one is compressed, and no more.
+ */
+const AHEAD = 1;
+
+/**
+ * Appends the entries to the archive as it writes them, at most AHEAD + 1 in its queue at a time.
+ * archiver pipes every appended stream at once into a PassThrough of its own (archiver-utils
+ * normalizeInputSource), so appending every attachment up front would start every read together
+ * and buffer each one's read-ahead until its turn: with a hundred files, hundreds of MiB.
+ * `queuedBefore` entries were appended already (chat.txt, corpo.html): they end first.
+ * Answers when every entry is appended, or when `stopped` settles first (the client went away,
+ * the archive failed).
+ */
+async function appendAhead(
+  zip: archiver.Archiver,
+  queuedBefore: number,
+  entries: (() => { source: Readable; name: string; store: boolean })[],
+  stopped: Promise<void>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  let next = 0;
+  // Entries in archiver's queue, the one being written included; they end in the order appended.
+  let queued = queuedBefore;
+  let onEntry = () => {};
+  const appended = new Promise<void>((resolve) => {
+    const fill = () => {
+      while (queued <= AHEAD && next < entries.length) {
+        const { source, name, store } = entries[next++]!();
+        queued++;
+        zip.append(source, { name, store });
+      }
+      if (next === entries.length) resolve();
+    };
+    onEntry = () => {
+      queued--;
+      fill();
+    };
+    fill();
+  });
+  zip.on('entry', onEntry);
+  try {
+    await Promise.race([appended, stopped]);
+  } finally {
+    zip.off('entry', onEntry);
+  }
 }
