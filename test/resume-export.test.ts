@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import yauzl from 'yauzl';
 import { schema, type RunningServer } from '@chatpro/server';
 import { JOIN_PAGE_SIZE } from '../server/src/realtime/socket.ts';
 import { CHUNK_SIZE, readChunks } from '../server/src/services/attachments.ts';
 import { ensurePublicGroup, messagesSince } from '../server/src/services/chat.ts';
-import { isCompressed } from '../server/src/services/export.ts';
+import { isCompressed, streamExport } from '../server/src/services/export.ts';
+import type { Logger } from '../server/src/logger.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
 import { makeCast, makeContext, type makeUser } from '../server/src/testing/factories.ts';
@@ -128,6 +130,34 @@ describeEngines('resume and export paths', (engine) => {
     const download = await guest.raw('GET', `/api/guest/${link.token}/files/${up.body.attachments[0].id}`);
     expect(download.status).to.equal(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(photo)).to.equal(true);
+  });
+
+  it('stops an export whose reader went away, instead of waiting for it forever', async () => {
+    const { link, guest } = await guestInNewContext();
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]), randomBytes(3 * 1024 * 1024)]);
+    const form = new FormData();
+    for (const name of ['uno.jpg', 'due.jpg', 'tre.jpg']) form.append('file', new Blob([photo], { type: 'image/jpeg' }), name);
+    const up = await guest.post(`/api/guest/${link.token}/uploads`, form);
+    expect(up.status).to.equal(201);
+    const g = track(await connectSocket(guest, 'external'));
+    const sent = await ask(g, 'message:send', { linkToken: link.token, clientId: cid(), body: 'Tre foto', attachmentIds: up.body.attachments.map((a: { id: string }) => a.id) });
+    // A reader that takes 64 KiB and leaves (a closed tab): it never finishes, it closes.
+    let received = 0;
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, callback) {
+        received += chunk.length;
+        if (received >= 64 * 1024) this.destroy();
+        else callback();
+      },
+    });
+    const said: string[] = [];
+    const logger = { info: (_o: unknown, msg: string) => said.push(msg), warn: (_o: unknown, msg: string) => said.push(msg) } as unknown as Logger;
+    const started = Date.now();
+    await streamExport(server.database.db, out, { groupId: sent.message.groupId, subject: 'Ordine 4471', bodyHtml: null, logger });
+    expect(said).to.include('export abandoned by the client');
+    expect(received).to.be.lessThan(9 * 1024 * 1024);
+    expect(Date.now() - started).to.be.lessThan(30_000);
   });
 
   it('exports many files whole and in order, and every message across pages (2,000 a page)', async () => {

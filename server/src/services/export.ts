@@ -62,8 +62,9 @@ export function exportFileName(subject: string, at = new Date()): string {
   return `chatpro-${slug}-${at.toISOString().slice(0, 10)}.zip`;
 }
 
-async function write(stream: PassThrough, text: string): Promise<void> {
-  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+/** Writes, waiting for the reader to catch up, or for `stopped` (nobody will read any more). */
+async function write(stream: PassThrough, text: string, stopped: Promise<unknown>): Promise<void> {
+  if (!stream.write(text)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', resolve)), stopped]);
 }
 
 export async function streamExport(
@@ -72,17 +73,28 @@ export async function streamExport(
   opts: { groupId: string; subject: string; bodyHtml: string | null; bodyFiles?: { id: string; fileName: string; contentType?: string }[]; logger: Logger },
 ): Promise<void> {
   const zip = createZip();
+  // The client may go away before the end (a closed tab, a lost network): then the archive is
+  // abandoned, its queue dropped and this returns, rather than wait for a reader that is gone.
+  let abandoned = false;
   const done = new Promise<void>((resolve, reject) => {
     zip.on('error', reject);
     out.on('error', reject);
-    out.on('close', resolve);
+    out.on('close', () => {
+      if (!out.writableFinished) {
+        abandoned = true;
+        zip.abort();
+      }
+      resolve();
+    });
     out.on('finish', resolve);
   });
+  // Awaited at the end; meanwhile it only says when to stop.
+  const stopped = done.catch(() => {});
   zip.on('warning', (err) => opts.logger.warn({ err }, 'export warning'));
   zip.pipe(out);
   const chat = new PassThrough();
   zip.append(chat, { name: 'chat.txt' });
-  await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(new Date())}\n\n`);
+  await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(new Date())}\n\n`, stopped);
   const files: { id: string; name: string; store: boolean }[] = [];
   const taken = new Set<string>();
   for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
@@ -109,10 +121,11 @@ export async function streamExport(
       if (names.length) line += `${text ? ' ' : ''}[allegati: ${names.map((n) => `attachments/${n}`).join(', ')}]`;
       lines += `${line}\n`;
     }
-    await write(chat, lines);
-    if (!more) break;
+    await write(chat, lines, stopped);
+    if (!more || abandoned) break;
   }
   chat.end();
+  if (abandoned) return abandon(opts);
   if (opts.bodyHtml !== null) {
     zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
   }
@@ -120,10 +133,15 @@ export async function streamExport(
     zip,
     opts.bodyHtml !== null ? 2 : 1,
     files.map((f) => () => ({ source: attachmentStream(db, f.id), name: entryName('attachments', f.name), store: f.store })),
-    done,
+    stopped,
   );
+  if (abandoned) return abandon(opts);
   await zip.finalize();
   await done;
+}
+
+function abandon(opts: { groupId: string; logger: Logger }): void {
+  opts.logger.info({ groupId: opts.groupId }, 'export abandoned by the client');
 }
 
 /**
