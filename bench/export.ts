@@ -12,14 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { eq } from 'drizzle-orm';
 import yauzl from 'yauzl';
 import type { Db } from '../server/src/db/index.ts';
-import { attachmentChunks, attachments, groups, messages } from '../server/src/db/schema.ts';
+import { attachmentChunks, attachments } from '../server/src/db/schema.ts';
 import { CHUNK_SIZE } from '../server/src/services/attachments.ts';
 import { ensurePublicGroup } from '../server/src/services/chat.ts';
 import { TestClient } from '../server/src/testing/client.ts';
-import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
+import { makeContext, makeOrg, makeUser, seedMessages } from '../server/src/testing/factories.ts';
 import { benchServer, collectGarbage, MiB, round, sampleRss, rssOf, spawnScript, withDatabase, type Engine, type Figure } from './lib.ts';
 
 const FILE_SIZE = 2 * MiB;
@@ -45,24 +44,7 @@ export async function seed(db: Db, count: number, attachmentBytes: number) {
   const group = await ensurePublicGroup(db, ctx.id);
   const files = Math.max(1, Math.round(attachmentBytes / FILE_SIZE));
   const every = Math.max(1, Math.floor(count / files));
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 1000) {
-    const rows = await db
-      .insert(messages)
-      .values(
-        Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
-          groupId: group.id,
-          seq: i + j + 1,
-          clientId: `bench-${i + j}`,
-          authorKind: 'internal' as const,
-          authorUserId: user.id,
-          body: `Messaggio ${i + j + 1}: la merce è partita stamattina, consegna prevista entro venerdì.`,
-        })),
-      )
-      .returning({ id: messages.id });
-    ids.push(...rows.map((r) => r.id));
-  }
-  await db.update(groups).set({ lastSeq: count }).where(eq(groups.id, group.id));
+  const ids = await seedMessages(db, group, user, count, (n) => `Messaggio ${n}: la merce è partita stamattina, consegna prevista entro venerdì.`);
   for (let f = 0; f < files; f++) {
     const photo = f % 2 === 0;
     const data = photo ? randomBytes(FILE_SIZE) : csv(FILE_SIZE, f);

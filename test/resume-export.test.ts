@@ -11,7 +11,7 @@ import { isCompressed, streamExport } from '../server/src/services/export.ts';
 import type { Logger } from '../server/src/logger.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
-import { makeCast, makeContext, type makeUser } from '../server/src/testing/factories.ts';
+import { makeCast, makeContext, seedMessages, type makeUser } from '../server/src/testing/factories.ts';
 import { ask, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
 import { unzip } from '../server/src/testing/zip.ts';
@@ -166,24 +166,7 @@ describeEngines('resume and export paths', (engine) => {
     const group = await ensurePublicGroup(db, ctx.id);
     // More messages than one page of the export (2,000), a few with files.
     const count = 4321;
-    const ids: string[] = [];
-    for (let i = 0; i < count; i += 1000) {
-      const rows = await db
-        .insert(schema.messages)
-        .values(
-          Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
-            groupId: group.id,
-            seq: i + j + 1,
-            clientId: `many-${i + j}`,
-            authorKind: 'internal' as const,
-            authorUserId: piero.id,
-            body: `Riga ${i + j + 1}`,
-          })),
-        )
-        .returning({ id: schema.messages.id });
-      ids.push(...rows.map((r) => r.id));
-    }
-    await db.update(schema.groups).set({ lastSeq: count }).where(eq(schema.groups.id, group.id));
+    const ids = await seedMessages(db, group, piero, count, (n) => `Riga ${n}`);
     // Sizes around the chunk (256 KiB) and the read batch (4 chunks), stored and deflated.
     const sizes = [1, CHUNK_SIZE, 4 * CHUNK_SIZE, 9 * CHUNK_SIZE + 7, 3 * CHUNK_SIZE - 1, 5 * CHUNK_SIZE];
     const expected = new Map<string, Buffer>();

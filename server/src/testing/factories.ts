@@ -1,8 +1,9 @@
 /** Fixture factories: rows made straight in the database, each with sensible unique defaults. */
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { TestClient } from './client.ts';
-import { contexts, contextViewers, invitations, noteTemplates, organisations, users } from '../db/schema.ts';
+import { contexts, contextViewers, groups, invitations, messages, noteTemplates, organisations, users } from '../db/schema.ts';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -79,4 +80,30 @@ export async function makeCast(server: { url: string; database: { db: Db } }, or
     asOutsider: await signedIn(outsider.email),
     asForeigner: await signedIn(foreigner.email),
   };
+}
+
+/**
+ * `count` messages of an internal user in a group, numbered 1…count (a thousand a statement), and
+ * the group's last number set to match; answers their ids in order. For a group with a long past.
+ */
+export async function seedMessages(db: Db, group: { id: string }, author: { id: string }, count: number, body: (n: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1000) {
+    const rows = await db
+      .insert(messages)
+      .values(
+        Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+          groupId: group.id,
+          seq: i + j + 1,
+          clientId: `seed-${i + j}`,
+          authorKind: 'internal' as const,
+          authorUserId: author.id,
+          body: body(i + j + 1),
+        })),
+      )
+      .returning({ id: messages.id });
+    ids.push(...rows.map((r) => r.id));
+  }
+  await db.update(groups).set({ lastSeq: count }).where(eq(groups.id, group.id));
+  return ids;
 }
