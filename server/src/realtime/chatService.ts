@@ -96,7 +96,8 @@ export class ChatService {
 
   /**
    * Broadcast at once; the context's activity, notifications and offline emails follow without
-   * holding the ack, for every message of a tick together (a few statements, not a few per message).
+   * holding the ack, for the messages of AFTER_DELAY_MS together (a few statements, not a few per
+   * message).
    */
   private after(message: MessageDto, contextId: string, created: boolean, from?: string): void {
     if (!created) return;

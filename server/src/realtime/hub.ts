@@ -74,9 +74,10 @@ export class Hub {
 
   /**
    * The sockets of this process get the message at once; the other processes through one
-   * serverSideEmit per tick. `from`: the socket that sent it, which has it in its ack and is
-   * left out (the sender's other sockets, other tabs and devices, get it like everyone). (A plain `io.to(room).emit` with the postgres adapter would hold the
+   * serverSideEmit per tick. (A plain `io.to(room).emit` with the postgres adapter would hold the
    * local delivery until the NOTIFY round trip to the database is done, and make one per message.)
+   * `from`: the socket that sent it, which has it in its ack and is left out (the sender's other
+   * sockets, other tabs and devices, get it like everyone).
    */
   message(message: MessageDto, from?: string): void {
     this.messageHere(message, from);
