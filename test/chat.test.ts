@@ -177,6 +177,11 @@ describeEngines('guest chat', (engine) => {
       expect(group.members.map((m: { id: string }) => m.id)).to.have.members([piero.id, daniele.id, ack.message.author.id]);
       const notification = await notified;
       expect(notification.message.body).to.include('Buongiorno');
+      // What arrives live (made with the insert) is what the list shows (read back later).
+      const listed = (await asPiero.get('/api/notifications')).body.items.find((n: { id: string }) => n.id === notification.id);
+      expect(listed).to.deep.equal(notification);
+      expect(notification).to.deep.include({ contextSubject: ctx.subject, groupId: group.id, readAt: null });
+      expect(notification.externalUser).to.deep.include({ name: 'Stefania Nardu', email: 'first@customer.test' });
       // The internal user opens the group and replies; the guest receives it live.
       const opened = await ask(pieroSocket, 'chat:join', { groupId: group.id, sinceSeq: 0 });
       expect(opened.messages.map((m: { seq: number }) => m.seq)).to.deep.equal([1]);
