@@ -53,15 +53,22 @@ export class OfflineNotifier {
     private readonly options: NotifierOptions,
   ) {}
 
-  /** Is any socket of this guest connected (here first, then across processes, with an adapter)? */
-  private async connected(externalUserId: string): Promise<boolean> {
-    if ((await this.io.local.in(rooms.ext(externalUserId)).fetchSockets()).length > 0) return true;
-    return (await this.io.in(rooms.ext(externalUserId)).fetchSockets()).length > 0;
+  /**
+   * Which of these guests have a socket connected: here first, then the rest across processes
+   * (with an adapter) in one request for all of them, not one per guest.
+   */
+  private async connected(externalUserIds: string[]): Promise<Set<string>> {
+    const online = new Set<string>();
+    const seen = (sockets: { data: { externalUserId?: string } }[]) => sockets.forEach((s) => s.data.externalUserId && online.add(s.data.externalUserId));
+    seen(await this.io.local.in(externalUserIds.map(rooms.ext)).fetchSockets());
+    const elsewhere = externalUserIds.filter((id) => !online.has(id));
+    if (elsewhere.length > 0) seen(await this.io.in(elsewhere.map(rooms.ext)).fetchSockets());
+    return online;
   }
 
   /**
    * Called after messages are stored, a tick's worth at once: asks for an email to each external
-   * member who is away. One read of the members, one look for each guest's
+   * member who is away. One read of the members, one look for the guests'
    * sockets, one upsert of the pending emails (a message after another in the same email is what
    * one upsert per message would make: the first seq of the run, the last, the delay from now).
    */
@@ -92,7 +99,7 @@ export class OfflineNotifier {
     }
     if (wanted.size === 0) return;
     const guests = [...new Set([...wanted.values()].map((w) => w.guestId))];
-    const online = new Set((await Promise.all(guests.map(async (g) => ((await this.connected(g)) ? g : null)))).filter((g) => g !== null));
+    const online = await this.connected(guests);
     // In a stable order: two processes upserting the same rows take their locks alike.
     const rows = [...wanted.values()]
       .filter((w) => !online.has(w.guestId))
@@ -215,7 +222,7 @@ export class OfflineNotifier {
     );
     const [total] = await this.db.select({ n: count() }).from(messages).where(unseen);
     // Read in time, or back on the page: they have seen it.
-    if (!total || total.n === 0 || (await this.connected(row.externalUserId))) return this.finish(row, covered, false);
+    if (!total || total.n === 0 || (await this.connected([row.externalUserId])).has(row.externalUserId)) return this.finish(row, covered, false);
     const linkId = info.memberLinkId ?? info.group.linkId;
     const [link] = linkId ? await this.db.select({ token: chatLinks.token, subject: chatLinks.subject }).from(chatLinks).where(eq(chatLinks.id, linkId)) : [];
     if (!link) {
