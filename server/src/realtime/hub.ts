@@ -37,6 +37,14 @@ interface Held {
   from: string | undefined;
 }
 
+/** Where a group's broadcasts stand on this process: the next number due, and those held for it. */
+interface GroupOrder {
+  next: number;
+  held: Map<number, Held>;
+  timer?: NodeJS.Timeout;
+  touched: number;
+}
+
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Longest a message waits here for an earlier one of its group before it goes out anyway. */
@@ -112,7 +120,7 @@ export class Hub {
    * another process comes later than a local one). Held ones go out in order, or after
    * REORDER_WAIT_MS at the latest: a client never waits long, and resumes by sequence anyway.
    */
-  private readonly order = new Map<string, { next: number; held: Map<number, Held>; timer?: NodeJS.Timeout; touched: number }>();
+  private readonly order = new Map<string, GroupOrder>();
 
   private messageHere(message: MessageDto, from?: string): void {
     let state = this.order.get(message.groupId);
@@ -131,7 +139,7 @@ export class Hub {
     this.release(message.groupId, state, false);
   }
 
-  private release(groupId: string, state: { next: number; held: Map<number, Held>; timer?: NodeJS.Timeout }, force: boolean): void {
+  private release(groupId: string, state: GroupOrder, force: boolean): void {
     for (;;) {
       let m = state.held.get(state.next);
       if (!m && force && state.held.size > 0) {
