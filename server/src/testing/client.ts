@@ -37,7 +37,8 @@ export class TestClient {
     return other;
   }
 
-  private cookieHeader(): string {
+  /** The Cookie header this client sends to its server. */
+  cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
