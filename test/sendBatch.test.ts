@@ -11,7 +11,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { schema, type RunningServer } from '@chatpro/server';
 import type { Db } from '../server/src/db/index.ts';
 import { ensurePublicGroup, type Author } from '../server/src/services/chat.ts';
-import { SendBatcher } from '../server/src/services/sendBatch.ts';
+import { batchExecutor, SendBatcher } from '../server/src/services/sendBatch.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
 import { makeContext, makeOrg, makeUser } from '../server/src/testing/factories.ts';
@@ -53,7 +53,7 @@ describeEngines('group commit of sends', (engine) => {
   }
 
   it('gives many concurrent sends across groups consecutive, gap-free seqs, each once, in few statements', async () => {
-    const batcher = new SendBatcher(db, { maxBatch: 64 });
+    const batcher = new SendBatcher(db, { maxBatch: 64, execute: batchExecutor(server.database) });
     const groups = await Promise.all(Array.from({ length: 8 }, () => freshGroup()));
     const perGroup = 40;
     const sends = groups.flatMap((group) => Array.from({ length: perGroup }, (_, i) => ({ group, author, clientId: cid(), body: `m${i}` })));
@@ -76,7 +76,7 @@ describeEngines('group commit of sends', (engine) => {
   });
 
   it('answers a client id repeated inside one batch, across batches and from another process with the same message', async () => {
-    const batcher = new SendBatcher(db);
+    const batcher = new SendBatcher(db, { execute: batchExecutor(server.database) });
     const group = await freshGroup();
     const id = cid();
     const [a, b, c] = await Promise.all([
@@ -96,7 +96,7 @@ describeEngines('group commit of sends', (engine) => {
     expect(stolen[0].status).to.equal('fulfilled');
     expect(stolen[1].status === 'rejected' && (stolen[1].reason as { status?: number }).status).to.equal(409);
     // Two batchers (two processes) sending the same new client id at the same moment.
-    const second = new SendBatcher(db);
+    const second = new SendBatcher(db, { execute: batchExecutor(server.database) });
     for (let round = 0; round < 5; round++) {
       const shared = cid();
       const answers = await Promise.all([batcher.store({ group, author, clientId: shared, body: 'tre' }), second.store({ group, author, clientId: shared, body: 'tre' })]);
@@ -108,7 +108,7 @@ describeEngines('group commit of sends', (engine) => {
   });
 
   it('refuses a message to a merged group without failing the rest of its batch', async () => {
-    const batcher = new SendBatcher(db);
+    const batcher = new SendBatcher(db, { execute: batchExecutor(server.database) });
     const [merged, live] = [await freshGroup(), await freshGroup()];
     await db.update(schema.groups).set({ mergedInto: live.id }).where(eq(schema.groups.id, merged.id));
     const outcomes = await Promise.allSettled([
@@ -123,7 +123,7 @@ describeEngines('group commit of sends', (engine) => {
   });
 
   it('fails only the message whose text PostgreSQL refuses, and stores the rest of its batch', async () => {
-    const batcher = new SendBatcher(db);
+    const batcher = new SendBatcher(db, { execute: batchExecutor(server.database) });
     const group = await freshGroup();
     const outcomes = await Promise.allSettled([
       batcher.store({ group, author, clientId: cid(), body: 'prima' }),
@@ -137,6 +137,30 @@ describeEngines('group commit of sends', (engine) => {
       [2, 'lone \ufffd surrogate'],
     ]);
   });
+  it('commits a batch on its own, never inside a transaction of someone else that is open meanwhile', async () => {
+    // On PGlite (one session) the prepared batch must wait for the transaction to end: run in the
+    // middle of it, the batch would be rolled back with it after its sender was answered.
+    const batcher = new SendBatcher(db, { execute: batchExecutor(server.database) });
+    const group = await freshGroup();
+    let stored: Promise<unknown> | undefined;
+    let storedBeforeRollback = false;
+    const rolledBack = db
+      .transaction(async (tx) => {
+        await tx.insert(schema.messages).values({ groupId: group.id, seq: 1000, clientId: cid(), authorKind: 'internal', authorUserId: author.id, body: 'rolled back' });
+        stored = batcher.store({ group, author, clientId: cid(), body: 'kept' }).then(() => {
+          storedBeforeRollback = true;
+        });
+        await sleep(150);
+        tx.rollback();
+      })
+      .catch((err: unknown) => err);
+    await rolledBack;
+    // PGlite has one session: the batch had to wait. PostgreSQL's pool gives it another connection.
+    if (engine.engine === 'pglite') expect(storedBeforeRollback, 'answered while the transaction was open').to.equal(false);
+    await stored;
+    expect((await db.select({ body: schema.messages.body }).from(schema.messages).where(eq(schema.messages.groupId, group.id))).map((r) => r.body)).to.deep.equal(['kept']);
+  });
+
 
   describe('through the sockets', () => {
     let groupId: string;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import session from 'express-session';
 import { Server as SocketServer } from 'socket.io';
-import { ChatService } from './realtime/chatService.ts';
+import { AFTER_DELAY_MS, ChatService, PGLITE_AFTER_DELAY_MS } from './realtime/chatService.ts';
 import { installAdapter } from './realtime/adapter.ts';
 import { Hub, type ChatServer } from './realtime/hub.ts';
 import { registerSocketHandlers } from './realtime/socket.ts';
@@ -20,7 +20,7 @@ import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMail, type Mail } from './mail/index.ts';
 import { seedDemoData } from './services/demo.ts';
-import { poolExecutor } from './services/sendBatch.ts';
+import { batchExecutor } from './services/sendBatch.ts';
 import { clientIpOf, Limits } from './http/rateLimit.ts';
 import { SessionLifetime } from './auth/sessionLifetime.ts';
 
@@ -116,7 +116,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // PGlite runs one query at a time: one batch in flight, the next one grows meanwhile.
   const chat = new ChatService(database.db, hub, logger, mail.notifier, {
     maxInFlight: database.kind === 'pglite' ? 1 : 4,
-    ...(database.pool ? { execute: poolExecutor(database.pool) } : {}),
+    afterDelayMs: database.kind === 'pglite' ? PGLITE_AFTER_DELAY_MS : AFTER_DELAY_MS,
+    execute: batchExecutor(database),
   });
   registerSocketHandlers(io, { db: database.db, chat, hub, logger, limits, lifetime: sessionLifetime, ipOf: clientIpOf(config.trustProxy) });
   try {

@@ -30,6 +30,8 @@ export interface Database {
   close(): Promise<void>;
   /** The node-postgres pool, when on PostgreSQL (for the socket.io adapter). */
   pool?: pg.Pool;
+  /** The PGlite instance, when embedded (for statements prepared through its wire protocol). */
+  pglite?: PGlite;
 }
 
 /** PostgreSQL's type oid of bytea. */
@@ -93,6 +95,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       kind: 'pglite',
       db: db as unknown as Db,
+      pglite: client,
       ping: async (timeoutMs = PING_TIMEOUT_MS) => {
         if (closed) return false;
         return within(timeoutMs, async () => {

@@ -14,9 +14,11 @@
  * order, each answering as it would alone. At most `maxBatch` messages a statement and
  * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
  */
+import type { messages as wire, PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type pg from 'pg';
-import type { Db } from '../db/index.ts';
+import { serialize } from 'pg-protocol';
+import type { Database, Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { presentMessage, type GroupRow } from '../presenters/chat.ts';
 import { authorDto, storeMessage, type Author, type StoredMessage } from './chat.ts';
@@ -49,7 +51,7 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Most batches in flight at once (more sends wait for one to finish, and make the next one bigger). */
   maxInFlight?: number;
-  /** Runs a batch's statement on its JSON input (default: through drizzle; `poolExecutor` on PostgreSQL). */
+  /** Runs a batch's statement on its JSON input (default: through drizzle; `poolExecutor` on PostgreSQL, `pgliteExecutor` on PGlite). */
   execute?: (db: Db, json: string) => Promise<InsertedRow[]>;
 }
 
@@ -244,8 +246,61 @@ async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
  * 1.7 ms a batch of one, measured on loopback).
  */
 export function poolExecutor(pool: pg.Pool): (db: Db, json: string) => Promise<InsertedRow[]> {
-  return async (_db, json) => (await pool.query<InsertedRow>({ name: 'chatpro_send_batch', text: BATCH_SQL, values: [json] })).rows;
+  return async (_db, json) => (await pool.query<InsertedRow>({ name: BATCH_STATEMENT, text: BATCH_SQL, values: [json] })).rows;
 }
+
+/** The batch statement's name, on each PostgreSQL connection and in PGlite's one session. */
+const BATCH_STATEMENT = 'chatpro_send_batch';
+/** PostgreSQL's type oid of json: the statement's one parameter. */
+const JSON_OID = 114;
+
+/**
+ * On PGlite: the batch as a named statement too, through its wire protocol, since PGlite's query
+ * API has no named statements. Through drizzle each batch was parsed and planned anew, in
+ * WebAssembly on the server's own thread: 4.1 ms for a batch of one, against 0.8 ms once prepared
+ * (4.7 against 1.7 for five). The statement is parsed the first time; each batch is then one
+ * Bind, Execute and Sync. It holds PGlite's transaction lock as its `query` does, so that it
+ * never runs in the middle of a transaction of someone else's (which could roll it back after
+ * its senders were answered).
+ */
+export function pgliteExecutor(client: PGlite): (db: Db, json: string) => Promise<InsertedRow[]> {
+  const exclusive = <T>(fn: () => Promise<T>) => client._runExclusiveTransaction(() => client.runExclusive(fn));
+  return async (_db, json) => {
+    await prepareOnce(client, exclusive);
+    const { messages } = await exclusive(() => client.execProtocol(concat(serialize.bind({ statement: BATCH_STATEMENT, values: [json] }), serialize.execute({}), serialize.sync())));
+    // Text columns in RETURNING's order (seq and created_at as text, as InsertedRow allows).
+    return messages.flatMap((m) => {
+      if (m.name !== 'dataRow') return [];
+      const [id, group_id, client_id, seq, created_at] = (m as wire.DataRowMessage).fields as [string, string, string, string, string];
+      return [{ id, group_id, client_id, seq, created_at }];
+    });
+  };
+}
+
+/** The batch statement's Parse, once per PGlite instance (its one session) whatever the executors. */
+const preparedOn = new WeakMap<PGlite, Promise<unknown>>();
+
+function prepareOnce(client: PGlite, exclusive: <T>(fn: () => Promise<T>) => Promise<T>): Promise<unknown> {
+  let parsed = preparedOn.get(client);
+  if (!parsed) {
+    parsed = exclusive(() => client.execProtocol(concat(serialize.parse({ name: BATCH_STATEMENT, text: BATCH_SQL, types: [JSON_OID] }), serialize.sync()))).catch((err) => {
+      // Tried again by the next batch.
+      preparedOn.delete(client);
+      throw err;
+    });
+    preparedOn.set(client, parsed);
+  }
+  return parsed;
+}
+
+/** The batch statement's executor for this database: prepared on either engine. */
+export function batchExecutor(database: Pick<Database, 'pool' | 'pglite'>): (db: Db, json: string) => Promise<InsertedRow[]> {
+  if (database.pool) return poolExecutor(database.pool);
+  if (database.pglite) return pgliteExecutor(database.pglite);
+  return executeBatch;
+}
+
+const concat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 export interface InsertedRow {
   id: string;
