@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
+import { touchContexts } from '../server/src/services/chat.ts';
 import { unzip } from '../server/src/testing/zip.ts';
 import { schema, type RunningServer } from '@chatpro/server';
 import { TestClient } from '../server/src/testing/client.ts';
@@ -157,6 +158,19 @@ describeEngines('guest chat', (engine) => {
   });
 
   describe('messages and realtime', () => {
+    it('dates a context’s activity by its newest message, and never moves it back', async () => {
+      const [a, b] = [await newContext('Attività A'), await newContext('Attività B')];
+      await touchContexts(server.database.db, [
+        { contextId: a.id, at: '2031-01-01T10:00:02.000Z' },
+        { contextId: b.id, at: '2031-01-01T10:00:01.000Z' },
+        { contextId: a.id, at: '2031-01-01T10:00:00.000Z' },
+      ]);
+      // A round that comes later with an older message (another process's, say) changes nothing.
+      await touchContexts(server.database.db, [{ contextId: a.id, at: '2030-12-31T10:00:00.000Z' }]);
+      const rows = await server.database.db.select({ id: schema.contexts.id, at: schema.contexts.lastActivityAt }).from(schema.contexts).where(inArray(schema.contexts.id, [a.id, b.id]));
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.at.toISOString()]))).to.deep.equal({ [a.id]: '2031-01-01T10:00:02.000Z', [b.id]: '2031-01-01T10:00:01.000Z' });
+    });
+
     it('makes the guest’s group on the first message, delivers live to viewers, and notifies', async () => {
       const ctx = await newContext();
       const { body: link } = await asPiero.post(`/api/contexts/${ctx.id}/links`, {});

@@ -357,13 +357,18 @@ export async function markRead(db: Db, groupId: string, member: { kind: 'interna
   return row?.lastReadSeq ?? null;
 }
 
-/** The contexts had activity now (one statement for any number of them). */
-export async function touchContexts(db: Db, contextIds: string[]): Promise<void> {
-  if (contextIds.length === 0) return;
-  await db
-    .update(contexts)
-    .set({ lastActivityAt: new Date() })
-    .where(inArray(contexts.id, [...contextIds].sort()));
+/** The contexts had activity: each one's time becomes its newest message's (one statement for any number of them). */
+export async function touchContexts(db: Db, activity: { contextId: string; at: string }[]): Promise<void> {
+  if (activity.length === 0) return;
+  // Each context's newest message, in id order (the order its row locks are taken in).
+  const latest = new Map<string, string>();
+  for (const { contextId, at } of activity) if (!latest.has(contextId) || at > latest.get(contextId)!) latest.set(contextId, at);
+  const input = JSON.stringify([...latest].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, at]) => ({ id, at })));
+  // Never back in time: a later message may have been counted already (another process's round).
+  await db.execute(sql`
+    update contexts c set last_activity_at = greatest(c.last_activity_at, x.at)
+    from json_to_recordset(${input}::json) as x(id uuid, at timestamptz)
+    where c.id = x.id`);
 }
 
 /** A system message in the context's public discussion (audit of settings, groups). */
