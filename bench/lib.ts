@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -38,6 +38,36 @@ export function rssOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}
+
+/** Linux's clock ticks per second, the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by every PostgreSQL process of this machine (server and backends,
+ * from /proc), or null when there is none to see (a server elsewhere, or PGlite). Backends that
+ * ended are in the postmaster's children's times (cutime, cstime), so a pool that closes a
+ * connection meanwhile does not make the count go back.
+ */
+export function postgresCpuSeconds(): number | null {
+  let ticks = 0;
+  let seen = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid …": utime, stime, cutime and cstime are the 14th to 17th fields.
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    const fields = stat.slice(close + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    seen = true;
+  }
+  return seen ? ticks / CLOCK_TICKS : null;
 }
 
 /** Samples a process's RSS every few milliseconds; `stop()` answers the highest seen. */

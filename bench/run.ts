@@ -11,7 +11,9 @@
  *
  * Processes: the servers (relays, ChatPro, PGlite when that is the engine) run in this process;
  * the client sockets run in a forked load generator (bench/load.ts), so that the RSS and CPU
- * reported here are the server side's only (PostgreSQL's own CPU is not counted). The script runs
+ * reported as the server's are the server side's only. PostgreSQL's CPU (when it runs on this
+ * machine) and the generator's are columns of their own, and "CPU µs/msg" adds the three: what a
+ * message costs the machine, which bounds the rate 2 cores can sustain. The script runs
  * with --expose-gc and collects before each server starts, so that one's garbage does not count
  * for the next.
  *
@@ -42,6 +44,7 @@ import { startTestServer } from '../server/src/testing/testServer.ts';
 import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 import { figureTable, measureOthers } from './extra.ts';
+import { postgresCpuSeconds } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,6 +80,10 @@ interface Result extends DriveResult {
   rssMiB: number;
   /** The server process's CPU while driving, % of one core. */
   serverCpu: number;
+  /** PostgreSQL's CPU while driving (all its processes), % of one core; null on PGlite or a remote server. */
+  dbCpu: number | null;
+  /** CPU of server, PostgreSQL and load generator together, per message sent, in µs. */
+  cpuPerMessageUs: number;
   /** How busy the server's event loop was while driving (0–100 %), and its delay p99 in ms. */
   serverLoop: number;
   serverLagP99: number;
@@ -126,6 +133,7 @@ class Load {
     let rss = process.memoryUsage().rss;
     const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 100);
     const cpu0 = process.cpuUsage();
+    const db0 = label.engine === 'postgres' ? postgresCpuSeconds() : null;
     const elu0 = nodePerformance.eventLoopUtilization();
     const lag = monitorEventLoopDelay({ resolution: 5 });
     lag.enable();
@@ -133,13 +141,20 @@ class Load {
     try {
       const { result } = await this.ask<{ result: DriveResult }>({ type: 'drive', rate, durationMs, drainMs: 3000 });
       const cpu = process.cpuUsage(cpu0);
+      const db1 = db0 === null ? null : postgresCpuSeconds();
+      const elapsedMs = performance.now() - t0;
+      const serverMs = (cpu.user + cpu.system) / 1000;
+      const dbMs = db0 === null || db1 === null ? 0 : (db1 - db0) * 1000;
+      const clientMs = (result.clientCpu / 100) * elapsedMs;
       return {
         ...label,
         clients,
         rate,
         ...result,
         rssMiB: Math.round(rss / 2 ** 20),
-        serverCpu: Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100),
+        serverCpu: Math.round((serverMs / elapsedMs) * 100),
+        dbCpu: db0 === null || db1 === null ? null : Math.round((dbMs / elapsedMs) * 100),
+        cpuPerMessageUs: Math.round(((serverMs + dbMs + clientMs) * 1000) / Math.max(1, result.sent)),
         serverLoop: Math.round(nodePerformance.eventLoopUtilization(elu0).utilization * 100),
         serverLagP99: Math.round(lag.percentile(99) / 1e6),
       };
@@ -386,8 +401,8 @@ const table = (header: string[], rows: string[][]) => {
 console.log(`\n${machine}; load average at the end ${load}; ${Math.round((performance.now() - started) / 1000)} s\n`);
 console.log(
   table(
-    ['engine', 'path', 'clients', 'msg/s', 'sent', 'lost', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'server RSS MiB', 'server CPU %', 'server loop %', 'loop delay p99 ms'],
-    results.map((r) => [r.engine, r.path, r.clients, r.rate, r.sent, r.lost, r.errors, r.p50, r.p90, r.p99, r.max, r.rssMiB, r.serverCpu, r.serverLoop, r.serverLagP99].map(String)),
+    ['engine', 'path', 'clients', 'msg/s', 'sent', 'lost', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'server RSS MiB', 'server CPU %', 'server loop %', 'loop delay p99 ms', 'PostgreSQL CPU %', 'generator CPU %', 'CPU µs/msg'],
+    results.map((r) => [r.engine, r.path, r.clients, r.rate, r.sent, r.lost, r.errors, r.p50, r.p90, r.p99, r.max, r.rssMiB, r.serverCpu, r.serverLoop, r.serverLagP99, r.dbCpu ?? '–', r.clientCpu, r.cpuPerMessageUs].map(String)),
   ),
 );
 if (sustained.length) {
