@@ -133,6 +133,13 @@ describe('ZipWriter', () => {
     }
     expect(read[2]!.entry.compressedSize).to.be.lessThan(text.length / 3);
     expect(read[1]!.entry.compressedSize).to.equal(photo.length);
+    // The reader used here (and by the export tests) does notice a wrong CRC-32.
+    const corrupt = Buffer.from(zip);
+    const directory = corrupt.readUInt32LE(corrupt.length - 22 + 16);
+    corrupt.writeUInt32LE((corrupt.readUInt32LE(directory + 16) ^ 1) >>> 0, directory + 16);
+    let refused: unknown;
+    await readZip(corrupt).catch((err: unknown) => (refused = err));
+    expect((refused as Error).message).to.match(/^CRC-32 mismatch in chat\.txt/);
   });
 
   it('streams a large entry of many chunks through a slow output, stored and deflated', async () => {

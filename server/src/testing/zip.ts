@@ -1,4 +1,5 @@
 /** Reads a whole .zip (from an export) back, for assertions: yauzl, an independent reader. */
+import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 
 /** An entry as the central directory describes it, with its bytes. */
@@ -26,7 +27,10 @@ export async function listZip(buffer: Buffer): Promise<yauzl.Entry[]> {
   return entries;
 }
 
-/** Every entry, in the central directory's order, with its bytes inflated. */
+/**
+ * Every entry, in the central directory's order, with its bytes inflated. yauzl checks sizes but
+ * not CRC-32s: this does, and fails on an entry whose bytes do not match the CRC it was given.
+ */
 export async function readZip(buffer: Buffer): Promise<ReadEntry[]> {
   const zip = await open(buffer);
   const entries: ReadEntry[] = [];
@@ -38,7 +42,9 @@ export async function readZip(buffer: Buffer): Promise<ReadEntry[]> {
         stream!.on('data', (c: Buffer) => chunks.push(c));
         stream!.on('error', reject);
         stream!.on('end', () => {
-          entries.push({ entry, data: Buffer.concat(chunks) });
+          const data = Buffer.concat(chunks);
+          if (crc32(data) !== entry.crc32) return reject(new Error(`CRC-32 mismatch in ${entry.fileName}: ${crc32(data)} read, ${entry.crc32} recorded`));
+          entries.push({ entry, data });
           zip.readEntry();
         });
       });
