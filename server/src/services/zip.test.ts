@@ -383,9 +383,10 @@ describe('ZipWriter', () => {
     }
   });
 
-  it('dates entries in MS-DOS form, from 1980 on', () => {
+  it('dates entries in MS-DOS form, from 1980 to 2107', () => {
     expect(dosDateTime(new Date(2026, 10, 28, 17, 45, 31))).to.deep.equal({ date: ((2026 - 1980) << 9) | (11 << 5) | 28, time: (17 << 11) | (45 << 5) | 15 });
     expect(dosDateTime(new Date(1970, 0, 1))).to.deep.equal({ date: (1 << 5) | 1, time: 0 });
+    expect(dosDateTime(new Date(2200, 0, 1))).to.deep.equal(dosDateTime(new Date(2107, 11, 31, 23, 59, 59)));
   });
 
   it('refuses an empty entry name', async () => {

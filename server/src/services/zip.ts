@@ -74,9 +74,10 @@ const EXTERNAL_ATTRS = (0o100644 << 16) >>> 0;
 const MAX16 = 0xffff;
 const MAX32 = 0xffffffff;
 
-/** MS-DOS date and time (local time, 2-second precision, from 1980), as archiver wrote them. */
+/** MS-DOS date and time (local time, 2-second precision, 1980 to 2107), as archiver wrote them. */
 export function dosDateTime(at: Date): { date: number; time: number } {
   if (at.getFullYear() < 1980) return { date: (1 << 5) | 1, time: 0 };
+  if (at.getFullYear() > 2107) return { date: (127 << 9) | (12 << 5) | 31, time: (23 << 11) | (59 << 5) | 29 };
   return {
     date: ((at.getFullYear() - 1980) << 9) | ((at.getMonth() + 1) << 5) | at.getDate(),
     time: (at.getHours() << 11) | (at.getMinutes() << 5) | (at.getSeconds() >> 1),
