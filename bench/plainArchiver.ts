@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
-import { createZip } from '../server/src/services/export.ts';
+import archiver from 'archiver';
 
 interface Entry {
   path: string;
@@ -28,7 +28,8 @@ async function run(): Promise<void> {
       cb();
     },
   });
-  const zip = createZip();
+  // What the export wrote with before its own writer: archiver, deflating at level 6.
+  const zip = archiver('zip', { zlib: { level: 6 } });
   const done = new Promise<void>((resolve, reject) => {
     zip.on('error', reject);
     sink.on('finish', resolve);

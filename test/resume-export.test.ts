@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
-import yauzl from 'yauzl';
 import { schema, type RunningServer } from '@chatpro/server';
 import { JOIN_PAGE_SIZE } from '../server/src/realtime/socket.ts';
 import { CHUNK_SIZE, readChunks } from '../server/src/services/attachments.ts';
@@ -14,26 +13,10 @@ import { describeEngines } from '../server/src/testing/engines.ts';
 import { makeCast, makeContext, seedMessages, type makeUser } from '../server/src/testing/factories.ts';
 import { ask, connectSocket, next, type ChatSocket } from '../server/src/testing/socket.ts';
 import { startTestServer } from '../server/src/testing/testServer.ts';
-import { unzip } from '../server/src/testing/zip.ts';
+import { listZip, unzip } from '../server/src/testing/zip.ts';
 
 type User = Awaited<ReturnType<typeof makeUser>>;
 const cid = () => randomUUID().replace(/-/g, '');
-
-/** Entry name → compression method (0 stored, 8 deflated) of a zip in memory. */
-async function methods(buffer: Buffer): Promise<Map<string, number>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const out = new Map<string, number>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (e: yauzl.Entry) => {
-      out.set(e.fileName, e.compressionMethod);
-      zip.readEntry();
-    });
-    zip.on('end', resolve);
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return out;
-}
 
 describeEngines('resume and export paths', (engine) => {
   let server: RunningServer;
@@ -122,7 +105,7 @@ describeEngines('resume and export paths', (engine) => {
     const files = await unzip(zip);
     expect(files.get('attachments/foto.jpg')!.equals(photo)).to.equal(true);
     expect(files.get('attachments/ordini.csv')!.equals(text)).to.equal(true);
-    const how = await methods(zip);
+    const how = new Map((await listZip(zip)).map((e) => [e.fileName, e.compressionMethod]));
     expect(how.get('attachments/foto.jpg')).to.equal(0);
     expect(how.get('attachments/ordini.csv')).to.equal(8);
     expect(how.get('chat.txt')).to.equal(8);
@@ -157,6 +140,30 @@ describeEngines('resume and export paths', (engine) => {
     await streamExport(server.database.db, out, { groupId: sent.message.groupId, subject: 'Ordine 4471', bodyHtml: null, logger });
     expect(said).to.include('export abandoned by the client');
     expect(received).to.be.lessThan(9 * 1024 * 1024);
+    expect(Date.now() - started).to.be.lessThan(30_000);
+  });
+
+  it('fails an export whose attachment cannot be read, rather than hang or end a whole-looking archive', async () => {
+    const { link, guest } = await guestInNewContext();
+    const g = track(await connectSocket(guest, 'external'));
+    const sent = await ask(g, 'message:send', { linkToken: link.token, clientId: cid(), body: 'Con un allegato illeggibile' });
+    let received = 0;
+    const out = new Writable({
+      write(chunk: Buffer, _enc, callback) {
+        received += chunk.length;
+        callback();
+      },
+    });
+    const logger = { info: () => {}, warn: () => {} } as unknown as Logger;
+    const started = Date.now();
+    // A file whose read fails (an id the chunk query refuses), after chat.txt has been written.
+    const bodyFiles = [{ id: 'not-a-uuid', fileName: 'contratto.csv' }];
+    let failed: unknown;
+    await streamExport(server.database.db, out, { groupId: sent.message.groupId, subject: 'Ordine 4471', bodyHtml: '<p>corpo</p>', bodyFiles, logger }).catch((err: unknown) => (failed = err));
+    expect((failed as Error).message).to.match(/^Bad chunk range: not-a-uuid/);
+    expect(received).to.be.greaterThan(0);
+    // No central directory, no end: a reader sees a broken download, not a complete archive.
+    expect(out.writableEnded).to.equal(false);
     expect(Date.now() - started).to.be.lessThan(30_000);
   });
 

@@ -2,13 +2,13 @@
  * Export of a conversation as a .zip, streamed: chat.txt (one line per message), the context
  * body when it may be shown, and every attachment under attachments/ with a safe, unique name.
  */
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import archiver from 'archiver';
+import { PassThrough, type Writable } from 'node:stream';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import { attachmentStream, safeFileName } from './attachments.ts';
 import { messagesSince } from './chat.ts';
 import { formatDateTime } from './time.ts';
+import { ZipWriter, type ZipEntry } from './zip.ts';
 
 /** Messages per query: the next page is read while this one is written. */
 const PAGE = 2000;
@@ -23,11 +23,6 @@ const COMPRESSED_EXT = /\.(jpe?g|png|gif|webp|heic|heif|avif|mp4|m4v|mov|webm|mk
 
 export function isCompressed(file: { fileName: string; contentType?: string }): boolean {
   return (file.contentType !== undefined && COMPRESSED_TYPE.test(file.contentType)) || COMPRESSED_EXT.test(file.fileName);
-}
-
-/** The archive every export writes (the benchmark's plain-archiver floor uses the same). */
-export function createZip(): archiver.Archiver {
-  return archiver('zip', { zlib: { level: 6 } });
 }
 
 /** "name.pdf", "name (2).pdf", … */
@@ -62,43 +57,65 @@ export function exportFileName(subject: string, at = new Date()): string {
   return `chatpro-${slug}-${at.toISOString().slice(0, 10)}.zip`;
 }
 
+/** Attachments prepared (read and deflated) ahead of the one being written: the next one. */
+const AHEAD = 1;
+
 /** Writes, waiting for the reader to catch up, or for `stopped` (nobody will read any more). */
 async function write(stream: PassThrough, text: string, stopped: Promise<unknown>): Promise<void> {
   if (!stream.write(text)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', resolve)), stopped]);
 }
 
-export async function streamExport(
-  db: Db,
-  out: Writable,
-  opts: { groupId: string; subject: string; bodyHtml: string | null; bodyFiles?: { id: string; fileName: string; contentType?: string }[]; logger: Logger },
-): Promise<void> {
-  const zip = createZip();
-  // The client may go away before the end (a closed tab, a lost network): then the archive is
-  // abandoned, its queue dropped and this returns, rather than wait for a reader that is gone.
+export interface ExportOptions {
+  groupId: string;
+  subject: string;
+  bodyHtml: string | null;
+  bodyFiles?: { id: string; fileName: string; contentType?: string }[];
+  logger: Logger;
+}
+
+export async function streamExport(db: Db, out: Writable, opts: ExportOptions): Promise<void> {
+  const exportedAt = new Date();
+  const zip = new ZipWriter(out, { date: exportedAt });
+  // The client may go away before the end (a closed tab, a lost network): then the archive
+  // fails, its sources are dropped and this returns, rather than wait for a reader that is gone.
   let abandoned = false;
-  const done = new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    out.on('error', reject);
-    out.on('close', () => {
-      if (!out.writableFinished) {
-        abandoned = true;
-        zip.abort();
-      }
-      resolve();
-    });
-    out.on('finish', resolve);
-  });
-  // Awaited at the end; meanwhile it only says when to stop.
-  const stopped = done.catch(() => {});
-  zip.on('warning', (err) => opts.logger.warn({ err }, 'export warning'));
-  zip.pipe(out);
+  out.once('close', () => (abandoned = !out.writableFinished));
+  try {
+    // chat.txt may still be compressing: the next entries are prepared meanwhile, and its failure
+    // would fail them and finish() too.
+    const files = await writeChat(db, zip, exportedAt, opts);
+    if (opts.bodyHtml !== null) {
+      void zip.add({ name: 'corpo.html', source: `<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, store: false });
+    }
+    await zip.addAll(attachmentEntries(db, files), AHEAD);
+    await zip.finish();
+  } catch (err) {
+    zip.abort();
+    if (!abandoned) throw err;
+    opts.logger.info({ groupId: opts.groupId }, 'export abandoned by the client');
+  }
+}
+
+interface ExportFile {
+  id: string;
+  name: string;
+  store: boolean;
+}
+
+/**
+ * Adds chat.txt, one line per message, page after page: the next page is read while this one is
+ * formatted and compressed. Answers, once the last line is given to it, the files to export: the
+ * body's, then the messages' (with the unique names the lines gave them).
+ */
+async function writeChat(db: Db, zip: ZipWriter, exportedAt: Date, opts: ExportOptions): Promise<ExportFile[]> {
   const chat = new PassThrough();
-  zip.append(chat, { name: 'chat.txt' });
-  await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(new Date())}\n\n`, stopped);
-  const files: { id: string; name: string; store: boolean }[] = [];
+  // The archive failed (the client went away, a source failed): no more pages.
+  let failed = false;
+  const stopped = zip.add({ name: 'chat.txt', source: chat, store: false }).catch(() => (failed = true));
+  await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(exportedAt)}\n\n`, stopped);
+  const files: ExportFile[] = [];
   const taken = new Set<string>();
   for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
-  // The next page is read while this one is formatted and compressed; a page is one write.
   const pageAfter = (since: number) => {
     const page = messagesSince(db, opts.groupId, since, PAGE);
     // Awaited below; until then (or if the export fails first) its failure is not unhandled.
@@ -121,74 +138,15 @@ export async function streamExport(
       if (names.length) line += `${text ? ' ' : ''}[allegati: ${names.map((n) => `attachments/${n}`).join(', ')}]`;
       lines += `${line}\n`;
     }
+    // A page is one write.
     await write(chat, lines, stopped);
-    if (!more || abandoned) break;
+    if (!more || failed) break;
   }
   chat.end();
-  if (abandoned) return abandon(opts);
-  if (opts.bodyHtml !== null) {
-    zip.append(`<!doctype html><meta charset="utf-8"><title>${opts.subject.replace(/[<&]/g, '')}</title>\n${opts.bodyHtml}`, { name: 'corpo.html' });
-  }
-  await appendAhead(
-    zip,
-    opts.bodyHtml !== null ? 2 : 1,
-    files.map((f) => () => ({ source: attachmentStream(db, f.id), name: entryName('attachments', f.name), store: f.store })),
-    stopped,
-  );
-  if (abandoned) return abandon(opts);
-  await zip.finalize();
-  await done;
+  return files;
 }
 
-function abandon(opts: { groupId: string; logger: Logger }): void {
-  opts.logger.info({ groupId: opts.groupId }, 'export abandoned by the client');
-}
-
-/**
- * How many attachments wait in archiver's queue beyond the one it is writing: the next one is
- * read while the current one is compressed, and no more.
- */
-const AHEAD = 1;
-
-/**
- * Appends the entries to the archive as it writes them, at most AHEAD + 1 in its queue at a time.
- * archiver pipes every appended stream at once into a PassThrough of its own (archiver-utils
- * normalizeInputSource), so appending every attachment up front would start every read together
- * and buffer each one's read-ahead until its turn: with a hundred files, hundreds of MiB.
- * `queuedBefore` entries were appended already (chat.txt, corpo.html): they end first.
- * Answers when every entry is appended, or when `stopped` settles first (the client went away,
- * the archive failed).
- */
-async function appendAhead(
-  zip: archiver.Archiver,
-  queuedBefore: number,
-  entries: (() => { source: Readable; name: string; store: boolean })[],
-  stopped: Promise<void>,
-): Promise<void> {
-  if (entries.length === 0) return;
-  let next = 0;
-  // Entries in archiver's queue, the one being written included; they end in the order appended.
-  let queued = queuedBefore;
-  let onEntry = () => {};
-  const appended = new Promise<void>((resolve) => {
-    const fill = () => {
-      while (queued <= AHEAD && next < entries.length) {
-        const { source, name, store } = entries[next++]!();
-        queued++;
-        zip.append(source, { name, store });
-      }
-      if (next === entries.length) resolve();
-    };
-    onEntry = () => {
-      queued--;
-      fill();
-    };
-    fill();
-  });
-  zip.on('entry', onEntry);
-  try {
-    await Promise.race([appended, stopped]);
-  } finally {
-    zip.off('entry', onEntry);
-  }
+/** The attachments' entries, each opened only when the archive takes it (AHEAD of its writing). */
+function* attachmentEntries(db: Db, files: ExportFile[]): Iterable<ZipEntry> {
+  for (const f of files) yield { name: entryName('attachments', f.name), source: attachmentStream(db, f.id), store: f.store };
 }
