@@ -57,8 +57,15 @@ export function exportFileName(subject: string, at = new Date()): string {
   return `chatpro-${slug}-${at.toISOString().slice(0, 10)}.zip`;
 }
 
-/** Attachments prepared (read and deflated) ahead of the one being written: the next one. */
-const AHEAD = 1;
+/**
+ * Attachments prepared (read and deflated) ahead of the one being written: two, so that two
+ * deflates can run on the threadpool while the response is written (with one, files that
+ * alternate stored and deflated left a core idle). Each holds at most BUFFER_BYTES of output
+ * and its source's read-ahead (about 3 MiB, see attachmentStream).
+ */
+const AHEAD = 2;
+/** Compressed output a prepared attachment holds before its reading pauses: a 2 MiB CSV's whole (~0.6 MiB). */
+const BUFFER_BYTES = 1024 * 1024;
 
 /** Writes, waiting for the reader to catch up, or for `stopped` (nobody will read any more). */
 async function write(stream: PassThrough, text: string, stopped: Promise<unknown>): Promise<void> {
@@ -75,7 +82,7 @@ export interface ExportOptions {
 
 export async function streamExport(db: Db, out: Writable, opts: ExportOptions): Promise<void> {
   const exportedAt = new Date();
-  const zip = new ZipWriter(out, { date: exportedAt });
+  const zip = new ZipWriter(out, { date: exportedAt, bufferBytes: BUFFER_BYTES });
   // The client may go away before the end (a closed tab, a lost network): then the archive
   // fails, its sources are dropped and this returns, rather than wait for a reader that is gone.
   let abandoned = false;
