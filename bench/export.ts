@@ -4,10 +4,11 @@
  * GET /api/groups/:id/export from a server in its own process. Figures: the time to the last
  * byte, and the server's RSS growth (peak during the export − RSS before it, read from /proc),
  * each against a plain archiver run over the same entries (taken from the export itself, so the
- * bytes are the same) with the same per-entry settings, in a process of its own too.
+ * bytes are the same) with the same per-entry settings, in a process of its own too, and
+ * downloaded the same way (HTTP on loopback, into a file).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { get, type IncomingMessage } from 'node:http';
@@ -144,33 +145,26 @@ export async function measureExport(engine: Engine, opts: { messages: number; at
         if (!chatLines) throw new Error('the export has no chat.txt');
         const manifest = entries.map((e, i) => ({ path: path.join(entryDir, String(i)), name: e.name, store: e.store }));
         writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-        baseline = await spawnScript('plainArchiver.ts', [], /ready\n/, { nodeArgs: ['--expose-gc'], stdin: JSON.stringify(manifest) });
+        baseline = await spawnScript('plainArchiver.ts', [], /ready (\d+)\n/, { nodeArgs: ['--expose-gc'], stdin: JSON.stringify(manifest) });
+        const floorUrl = `http://127.0.0.1:${baseline.match[1]}/`;
+        const floorZip = path.join(dir, 'floor.zip');
         const floor: { ms: number; growth: number }[] = [];
         for (let r = 0; r < opts.runs; r++) {
           await new Promise((resolve) => setTimeout(resolve, 300));
           const pid = baseline.child.pid!;
           const before = rssOf(pid).rss;
           const sampler = sampleRss(pid);
-          const done = new Promise<number>((resolve) => {
-            const listener = (chunk: Buffer) => {
-              const m = /done ([\d.]+) (\d+)\n/.exec(chunk.toString());
-              if (m) {
-                baseline!.child.stdout!.off('data', listener);
-                resolve(Number(m[1]));
-              }
-            };
-            baseline!.child.stdout!.on('data', listener);
-          });
-          baseline.child.kill('SIGUSR1');
-          const ms = await done;
-          floor.push({ ms, growth: sampler.stop() - before });
+          const start = performance.now();
+          await download(floorUrl, '', floorZip);
+          floor.push({ ms: performance.now() - start, growth: sampler.stop() - before });
         }
         const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
         const worstGrowth = (xs: { growth: number }[]) => Math.max(...xs.map((x) => x.growth));
         const ratio = best(product) / best(floor);
         const growth = worstGrowth(product) / MiB;
         const stored = entries.filter((e) => e.store).length;
-        const what = `${opts.messages} messages, ${files} × 2 MiB attachments (${round((files * FILE_SIZE) / MiB, 0)} MiB; ${stored} of ${entries.length} entries stored, the rest deflated at level 6); seeded in ${round(seeded, 0)} s`;
+        const zipMiB = (file: string) => round(statSync(file).size / MiB, 1);
+        const what = `${opts.messages} messages, ${files} × 2 MiB attachments (${round((files * FILE_SIZE) / MiB, 0)} MiB; ${stored} of ${entries.length} entries stored, the rest deflated at level 6; zip ${zipMiB(zipPath)} MiB, archiver's ${zipMiB(floorZip)} MiB; both downloaded over HTTP); seeded in ${round(seeded, 0)} s`;
         return [
           {
             engine,

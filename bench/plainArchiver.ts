@@ -1,11 +1,15 @@
 /**
  * The export's floor: archiver alone over the same entries (files on disk, read as streams, in
- * the same order, each stored or deflated at level 6 as the export did), into a sink that only
- * counts. Reads the entry list (JSON) from stdin, prints `ready`, then archives once per SIGUSR1
- * and prints `done <ms> <bytes>`. Run with --expose-gc so that each run starts from a clean heap.
+ * the same order, each stored or deflated at level 6 as the export did), served the way the
+ * export is: over HTTP on loopback, to the same download as the product's, so that the two
+ * differ only in what makes the archive (the product reads the database and writes chat.txt and
+ * its own ZIP; this reads files into archiver). Reads the entry list (JSON) from stdin, listens,
+ * prints `ready <port>`; each GET / is one archive. Run with --expose-gc: the heap is collected
+ * after each archive, so that one run's garbage does not count for the next.
  */
 import { createReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import archiver from 'archiver';
 
 interface Entry {
@@ -19,33 +23,14 @@ for await (const c of process.stdin) chunks.push(c as Buffer);
 const entries = JSON.parse(Buffer.concat(chunks).toString()) as Entry[];
 const gc = (globalThis as { gc?: () => void }).gc;
 
-async function run(): Promise<void> {
-  const start = performance.now();
-  let bytes = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      cb();
-    },
-  });
-  // What the export wrote with before its own writer: archiver, deflating at level 6.
+const server = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/zip' });
   const zip = archiver('zip', { zlib: { level: 6 } });
-  const done = new Promise<void>((resolve, reject) => {
-    zip.on('error', reject);
-    sink.on('finish', resolve);
-  });
-  zip.pipe(sink);
+  zip.on('error', (err) => res.destroy(err));
+  res.on('close', () => gc?.());
+  zip.pipe(res);
   for (const e of entries) zip.append(createReadStream(e.path), { name: e.name, store: e.store });
-  await zip.finalize();
-  await done;
-  process.stdout.write(`done ${(performance.now() - start).toFixed(1)} ${bytes}\n`);
-  gc?.();
-}
-
-let running = Promise.resolve();
-process.on('SIGUSR1', () => {
-  running = running.then(run, run);
+  void zip.finalize();
 });
 gc?.();
-process.stdout.write('ready\n');
-setInterval(() => {}, 1 << 30);
+server.listen(0, '127.0.0.1', () => process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`));
