@@ -160,15 +160,18 @@ describeEngines('guest chat', (engine) => {
   describe('messages and realtime', () => {
     it('dates a context’s activity by its newest message, and never moves it back', async () => {
       const [a, b] = [await newContext('Attività A'), await newContext('Attività B')];
-      await touchContexts(server.database.db, [
-        { contextId: a.id, at: '2031-01-01T10:00:02.000Z' },
-        { contextId: b.id, at: '2031-01-01T10:00:01.000Z' },
-        { contextId: a.id, at: '2031-01-01T10:00:00.000Z' },
+      // In the past, so that these two stay at the bottom of the lists the other tests read.
+      const db = server.database.db;
+      await db.update(schema.contexts).set({ lastActivityAt: new Date('2020-01-01T00:00:00.000Z') }).where(inArray(schema.contexts.id, [a.id, b.id]));
+      await touchContexts(db, [
+        { contextId: a.id, at: '2021-01-01T10:00:02.000Z' },
+        { contextId: b.id, at: '2021-01-01T10:00:01.000Z' },
+        { contextId: a.id, at: '2021-01-01T10:00:00.000Z' },
       ]);
       // A round that comes later with an older message (another process's, say) changes nothing.
-      await touchContexts(server.database.db, [{ contextId: a.id, at: '2030-12-31T10:00:00.000Z' }]);
-      const rows = await server.database.db.select({ id: schema.contexts.id, at: schema.contexts.lastActivityAt }).from(schema.contexts).where(inArray(schema.contexts.id, [a.id, b.id]));
-      expect(Object.fromEntries(rows.map((r) => [r.id, r.at.toISOString()]))).to.deep.equal({ [a.id]: '2031-01-01T10:00:02.000Z', [b.id]: '2031-01-01T10:00:01.000Z' });
+      await touchContexts(db, [{ contextId: a.id, at: '2020-12-31T10:00:00.000Z' }]);
+      const rows = await db.select({ id: schema.contexts.id, at: schema.contexts.lastActivityAt }).from(schema.contexts).where(inArray(schema.contexts.id, [a.id, b.id]));
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.at.toISOString()]))).to.deep.equal({ [a.id]: '2021-01-01T10:00:02.000Z', [b.id]: '2021-01-01T10:00:01.000Z' });
     });
 
     it('makes the guest’s group on the first message, delivers live to viewers, and notifies', async () => {
