@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { schema, type RunningServer } from '@chatpro/server';
 import { JOIN_PAGE_SIZE } from '../server/src/realtime/socket.ts';
-import { CHUNK_SIZE, readChunks } from '../server/src/services/attachments.ts';
+import { attachmentStream, CHUNK_SIZE, readChunks } from '../server/src/services/attachments.ts';
 import { ensurePublicGroup, messagesSince } from '../server/src/services/chat.ts';
 import { isCompressed, streamExport } from '../server/src/services/export.ts';
 import type { Logger } from '../server/src/logger.ts';
@@ -157,7 +157,7 @@ describeEngines('resume and export paths', (engine) => {
     const logger = { info: () => {}, warn: () => {} } as unknown as Logger;
     const started = Date.now();
     // A file whose read fails (an id the chunk query refuses), after chat.txt has been written.
-    const bodyFiles = [{ id: 'not-a-uuid', fileName: 'contratto.csv' }];
+    const bodyFiles = [{ id: 'not-a-uuid', fileName: 'contratto.csv', size: 10 }];
     let failed: unknown;
     await streamExport(server.database.db, out, { groupId: sent.message.groupId, subject: 'Ordine 4471', bodyHtml: '<p>corpo</p>', bodyFiles, logger }).catch((err: unknown) => (failed = err));
     expect((failed as Error).message).to.match(/^Bad chunk range: not-a-uuid/);
@@ -200,6 +200,44 @@ describeEngines('resume and export paths', (engine) => {
     expect(lines).to.have.length(count);
     expect(lines.map((l) => /: Riga (\d+)/.exec(l)?.[1])).to.deep.equal(Array.from({ length: count }, (_, i) => String(i + 1)));
     expect(lines[2100]).to.match(/: Riga 2101 \[allegati: attachments\/report-3\.csv\]$/);
+  });
+
+  it('fails a file whose stored chunks do not add up to its size, in a download and in an export, rather than end it short', async () => {
+    const db = server.database.db;
+    const ctx = await makeContext(db, piero, { subject: 'File rovinato' });
+    const data = randomBytes(3 * CHUNK_SIZE);
+    const stored = async (seqs: number[], size: number) => {
+      const [row] = await db.insert(schema.attachments).values({ orgId: piero.orgId, contextId: ctx.id, uploadedByUserId: piero.id, fileName: 'rovinato.bin', contentType: 'application/octet-stream', size, complete: true }).returning();
+      for (const seq of seqs) await db.insert(schema.attachmentChunks).values({ attachmentId: row!.id, seq, data: data.subarray(seq * CHUNK_SIZE, (seq + 1) * CHUNK_SIZE) });
+      return row!;
+    };
+    const read = async (id: string, size: number) => {
+      let bytes = 0;
+      for await (const chunk of attachmentStream(db, id, size)) bytes += (chunk as Buffer).length;
+      return bytes;
+    };
+    const whole = await stored([0, 1, 2], data.length);
+    expect(await read(whole.id, whole.size)).to.equal(data.length);
+    const holed = await stored([0, 2], data.length);
+    const truncated = await stored([0, 1], data.length);
+    const longer = await stored([0, 1, 2], data.length - 1);
+    const failures = await Promise.all([holed, truncated, longer].map((f) => read(f.id, f.size).then(() => null, (err: Error) => err.message)));
+    expect(failures[0]).to.match(/chunk 1 is missing/);
+    expect(failures[1]).to.match(/of its \d+ bytes stored/);
+    expect(failures[2]).to.match(/more than its \d+ bytes/);
+    // A download is cut (no whole-looking file); an export fails (no end record).
+    const download = await asPiero.raw('GET', `/api/attachments/${holed.id}`);
+    expect(download.status).to.equal(200);
+    let cut: unknown;
+    await download.arrayBuffer().catch((err: unknown) => (cut = err));
+    expect(cut, 'the download ended whole-looking').to.be.instanceOf(Error);
+    const group = await ensurePublicGroup(db, ctx.id);
+    const out = new Writable({ write: (_chunk, _enc, callback) => callback() });
+    const logger = { info: () => {}, warn: () => {} } as unknown as Logger;
+    let failed: unknown;
+    await streamExport(db, out, { groupId: group.id, subject: 'File rovinato', bodyHtml: null, bodyFiles: [{ id: holed.id, fileName: 'rovinato.bin', size: holed.size }], logger }).catch((err: unknown) => (failed = err));
+    expect((failed as Error)?.message).to.match(/chunk 1 is missing/);
+    expect(out.writableEnded).to.equal(false);
   });
 
   it('reads chunks the same with a binary COPY (the database) as with a SELECT (a transaction)', async () => {

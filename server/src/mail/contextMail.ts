@@ -84,7 +84,7 @@ export async function sendContextEmail(deps: ContextMailDeps, actor: InternalAct
     subject: email.subject,
     html: email.html,
     text: email.text,
-    attachments: files.map((f) => ({ filename: f.fileName, contentType: f.contentType, content: attachmentStream(db, f.id) })),
+    attachments: files.map((f) => ({ filename: f.fileName, contentType: f.contentType, content: attachmentStream(db, f.id, f.size) })),
   });
   return { messageId: info.messageId, accepted: info.accepted, rejected: info.rejected, chatUrl };
 }

@@ -128,7 +128,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     const access = await chat.access(actor, id);
     const [context] = await db.select().from(contexts).where(eq(contexts.id, access.group.contextId));
     const bodyFiles = await db
-      .select({ id: attachments.id, fileName: attachments.fileName })
+      .select({ id: attachments.id, fileName: attachments.fileName, size: attachments.size })
       .from(attachments)
       .where(and(eq(attachments.contextId, context!.id), eq(attachments.complete, true), isNull(attachments.messageId)))
       .orderBy(asc(attachments.createdAt));

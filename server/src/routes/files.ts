@@ -18,7 +18,7 @@ export function sendFile(res: Response, db: Db, file: typeof attachments.$inferS
     'Content-Security-Policy': "default-src 'none'; sandbox",
     'Cache-Control': 'private, no-store',
   });
-  attachmentStream(db, file.id)
+  attachmentStream(db, file.id, file.size)
     .on('error', (err) => res.destroy(err))
     .pipe(res);
 }

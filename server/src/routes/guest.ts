@@ -143,7 +143,7 @@ export function guestRoutes(deps: { db: Db; chat: ChatService; hub: Hub; logger:
       groupId: group.id,
       subject: link.subject,
       bodyHtml: showBody ? sanitizeBody(context.bodyHtml) : null,
-      bodyFiles: showBody ? (await bodyFiles(context.id)).map((f) => ({ id: f.id, fileName: f.fileName })) : [],
+      bodyFiles: showBody ? (await bodyFiles(context.id)).map((f) => ({ id: f.id, fileName: f.fileName, size: f.size })) : [],
       logger: deps.logger,
     });
   });

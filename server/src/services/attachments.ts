@@ -237,24 +237,31 @@ export async function readChunks(db: Db, id: string, from: number, limit: number
  * Reads a stored file chunk by chunk, a few at a time (keyset on the chunk number), as a Node
  * stream. The buffer holds two batches: the next batch is read while the reader (a download, the
  * export's compressor) works on the one before, so that the database and the reader overlap,
- * and at most ~3 MiB of one file is ever in memory.
+ * and at most ~3 MiB of one file is ever in memory. The chunks must add up to the file's `size`
+ * (its row's): a chunk missing or left over fails the stream, rather than end a download, an
+ * export entry or an email's attachment short (with a checksum that would agree with it).
  */
-export function attachmentStream(db: Db, id: string): Readable {
+export function attachmentStream(db: Db, id: string, size: number): Readable {
   let next = 0;
+  let bytes = 0;
   const BATCH = 4;
   return new Readable({
     highWaterMark: 2 * BATCH * CHUNK_SIZE,
     read() {
       readChunks(db, id, next, BATCH).then(
         (rows) => {
-          if (rows.length === 0) {
-            this.push(null);
-            return;
+          for (const r of rows) {
+            if (r.seq !== next) return this.destroy(new Error(`File ${id}: chunk ${next} is missing (${bytes} of ${size} bytes read)`));
+            next = r.seq + 1;
+            bytes += r.data.length;
+            if (bytes > size) return this.destroy(new Error(`File ${id}: more than its ${size} bytes stored`));
+            this.push(r.data);
           }
-          next = rows.at(-1)!.seq + 1;
-          for (const r of rows) this.push(r.data);
           // A short batch was the last: end now rather than ask again for nothing.
-          if (rows.length < BATCH) this.push(null);
+          if (rows.length < BATCH) {
+            if (bytes !== size) return this.destroy(new Error(`File ${id}: ${bytes} of its ${size} bytes stored`));
+            this.push(null);
+          }
         },
         (err: unknown) => this.destroy(err as Error),
       );

@@ -76,7 +76,7 @@ export interface ExportOptions {
   groupId: string;
   subject: string;
   bodyHtml: string | null;
-  bodyFiles?: { id: string; fileName: string; contentType?: string }[];
+  bodyFiles?: { id: string; fileName: string; size: number; contentType?: string }[];
   logger: Logger;
 }
 
@@ -106,6 +106,7 @@ export async function streamExport(db: Db, out: Writable, opts: ExportOptions): 
 interface ExportFile {
   id: string;
   name: string;
+  size: number;
   store: boolean;
 }
 
@@ -122,7 +123,7 @@ async function writeChat(db: Db, zip: ZipWriter, exportedAt: Date, opts: ExportO
   await write(chat, `\ufeff${opts.subject}\nEsportata il ${formatDateTime(exportedAt)}\n\n`, stopped);
   const files: ExportFile[] = [];
   const taken = new Set<string>();
-  for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), store: isCompressed(f) });
+  for (const f of opts.bodyFiles ?? []) files.push({ id: f.id, name: uniqueName(f.fileName, taken), size: f.size, store: isCompressed(f) });
   const pageAfter = (since: number) => {
     const page = messagesSince(db, opts.groupId, since, PAGE);
     // Awaited below; until then (or if the export fails first) its failure is not unhandled.
@@ -137,7 +138,7 @@ async function writeChat(db: Db, zip: ZipWriter, exportedAt: Date, opts: ExportO
     for (const m of page.messages) {
       const names = m.attachments.map((a) => {
         const name = uniqueName(a.fileName, taken);
-        files.push({ id: a.id, name, store: isCompressed(a) });
+        files.push({ id: a.id, name, size: a.size, store: isCompressed(a) });
         return name;
       });
       const text = m.body.replace(/\r\n?/g, '\n').replace(/\n/g, '\n    ');
@@ -155,5 +156,5 @@ async function writeChat(db: Db, zip: ZipWriter, exportedAt: Date, opts: ExportO
 
 /** The attachments' entries, each opened only when the archive takes it (AHEAD of its writing). */
 function* attachmentEntries(db: Db, files: ExportFile[]): Iterable<ZipEntry> {
-  for (const f of files) yield { name: entryName('attachments', f.name), source: attachmentStream(db, f.id), store: f.store };
+  for (const f of files) yield { name: entryName('attachments', f.name), source: attachmentStream(db, f.id, f.size), store: f.store };
 }
