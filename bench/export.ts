@@ -8,7 +8,7 @@
  * downloaded the same way (HTTP on loopback, into a file).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { get, type IncomingMessage } from 'node:http';
@@ -108,6 +108,23 @@ async function download(url: string, cookie: string, to: string): Promise<void> 
   await pipeline(res, createWriteStream(to));
 }
 
+/**
+ * `runs` downloads of `url` into `to`, each after `settle()`: the time to the last byte, and the
+ * serving process's RSS growth (its peak meanwhile − its RSS before).
+ */
+async function timedDownloads(runs: number, pid: number, settle: () => Promise<unknown>, url: string, cookie: string, to: string): Promise<{ ms: number; growth: number }[]> {
+  const out: { ms: number; growth: number }[] = [];
+  for (let r = 0; r < runs; r++) {
+    await settle();
+    const before = rssOf(pid).rss;
+    const sampler = sampleRss(pid);
+    const start = performance.now();
+    await download(url, cookie, to);
+    out.push({ ms: performance.now() - start, growth: sampler.stop() - before });
+  }
+  return out;
+}
+
 export async function measureExport(engine: Engine, opts: { messages: number; attachmentBytes: number; runs: number }): Promise<Figure[]> {
   const seedStart = performance.now();
   return withDatabase(
@@ -122,17 +139,7 @@ export async function measureExport(engine: Engine, opts: { messages: number; at
         const client = new TestClient(server.url);
         await client.signIn('internal', user.email);
         const zipPath = path.join(dir, 'export.zip');
-        const product: { ms: number; growth: number; bytes: number }[] = [];
-        for (let r = 0; r < opts.runs; r++) {
-          await collectGarbage(server.child);
-          const before = rssOf(server.child.pid!).rss;
-          const sampler = sampleRss(server.child.pid!);
-          const start = performance.now();
-          await download(`${server.url}/api/groups/${groupId}/export`, client.cookieHeader(), zipPath);
-          const ms = performance.now() - start;
-          const peak = sampler.stop();
-          product.push({ ms, growth: peak - before, bytes: 0 });
-        }
+        const product = await timedDownloads(opts.runs, server.child.pid!, () => collectGarbage(server.child), `${server.url}/api/groups/${groupId}/export`, client.cookieHeader(), zipPath);
         // The export is right (every file, whole), and its entries are the floor's input.
         const entryDir = path.join(dir, 'entries');
         mkdirSync(entryDir);
@@ -144,20 +151,11 @@ export async function measureExport(engine: Engine, opts: { messages: number; at
         const chatLines = entries.find((e) => e.name === 'chat.txt');
         if (!chatLines) throw new Error('the export has no chat.txt');
         const manifest = entries.map((e, i) => ({ path: path.join(entryDir, String(i)), name: e.name, store: e.store }));
-        writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
         baseline = await spawnScript('plainArchiver.ts', [], /ready (\d+)\n/, { nodeArgs: ['--expose-gc'], stdin: JSON.stringify(manifest) });
         const floorUrl = `http://127.0.0.1:${baseline.match[1]}/`;
         const floorZip = path.join(dir, 'floor.zip');
-        const floor: { ms: number; growth: number }[] = [];
-        for (let r = 0; r < opts.runs; r++) {
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          const pid = baseline.child.pid!;
-          const before = rssOf(pid).rss;
-          const sampler = sampleRss(pid);
-          const start = performance.now();
-          await download(floorUrl, '', floorZip);
-          floor.push({ ms: performance.now() - start, growth: sampler.stop() - before });
-        }
+        // It collects its garbage after each archive (see plainArchiver.ts); this waits for that.
+        const floor = await timedDownloads(opts.runs, baseline.child.pid!, () => new Promise((resolve) => setTimeout(resolve, 300)), floorUrl, '', floorZip);
         const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
         const worstGrowth = (xs: { growth: number }[]) => Math.max(...xs.map((x) => x.growth));
         const ratio = best(product) / best(floor);

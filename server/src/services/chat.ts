@@ -357,18 +357,23 @@ export async function markRead(db: Db, groupId: string, member: { kind: 'interna
   return row?.lastReadSeq ?? null;
 }
 
-/** The contexts had activity: each one's time becomes its newest message's (one statement for any number of them). */
+/**
+ * The contexts had activity: each one's time becomes its newest message's, never earlier than it
+ * was (another process's round may come later with older messages). One statement for any number
+ * of them; their row locks are taken in id order first (`locked`, read in full before the
+ * update), as the send batch takes its groups', so that two processes' rounds never deadlock.
+ */
 export async function touchContexts(db: Db, activity: { contextId: string; at: string }[]): Promise<void> {
   if (activity.length === 0) return;
-  // Each context's newest message, in id order (the order its row locks are taken in).
   const latest = new Map<string, string>();
   for (const { contextId, at } of activity) if (!latest.has(contextId) || at > latest.get(contextId)!) latest.set(contextId, at);
-  const input = JSON.stringify([...latest].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, at]) => ({ id, at })));
-  // Never back in time: a later message may have been counted already (another process's round).
+  const input = JSON.stringify([...latest].map(([id, at]) => ({ id, at })));
   await db.execute(sql`
+    with x as (select * from json_to_recordset(${input}::json) as x(id uuid, at timestamptz)),
+    locked as (select c.id from contexts c where c.id in (select id from x) order by c.id for no key update)
     update contexts c set last_activity_at = greatest(c.last_activity_at, x.at)
-    from json_to_recordset(${input}::json) as x(id uuid, at timestamptz)
-    where c.id = x.id`);
+    from x
+    where c.id = x.id and c.id in (select id from locked)`);
 }
 
 /** A system message in the context's public discussion (audit of settings, groups). */

@@ -267,7 +267,7 @@ export function pgliteExecutor(client: PGlite): (db: Db, json: string) => Promis
   const exclusive = <T>(fn: () => Promise<T>) => client._runExclusiveTransaction(() => client.runExclusive(fn));
   return async (_db, json) => {
     await prepareOnce(client, exclusive);
-    const { messages } = await exclusive(() => client.execProtocol(concat(serialize.bind({ statement: BATCH_STATEMENT, values: [json] }), serialize.execute({}), serialize.sync())));
+    const { messages } = await exclusive(() => client.execProtocol(Buffer.concat([serialize.bind({ statement: BATCH_STATEMENT, values: [json] }), serialize.execute({}), serialize.sync()])));
     // Text columns in RETURNING's order (seq and created_at as text, as InsertedRow allows).
     return messages.flatMap((m) => {
       if (m.name !== 'dataRow') return [];
@@ -283,7 +283,7 @@ const preparedOn = new WeakMap<PGlite, Promise<unknown>>();
 function prepareOnce(client: PGlite, exclusive: <T>(fn: () => Promise<T>) => Promise<T>): Promise<unknown> {
   let parsed = preparedOn.get(client);
   if (!parsed) {
-    parsed = exclusive(() => client.execProtocol(concat(serialize.parse({ name: BATCH_STATEMENT, text: BATCH_SQL, types: [JSON_OID] }), serialize.sync()))).catch((err) => {
+    parsed = exclusive(() => client.execProtocol(Buffer.concat([serialize.parse({ name: BATCH_STATEMENT, text: BATCH_SQL, types: [JSON_OID] }), serialize.sync()]))).catch((err) => {
       // Tried again by the next batch.
       preparedOn.delete(client);
       throw err;
@@ -299,8 +299,6 @@ export function batchExecutor(database: Pick<Database, 'pool' | 'pglite'>): (db:
   if (database.pglite) return pgliteExecutor(database.pglite);
   return executeBatch;
 }
-
-const concat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 export interface InsertedRow {
   id: string;
