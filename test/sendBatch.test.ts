@@ -122,6 +122,51 @@ describeEngines('group commit of sends', (engine) => {
     expect(await storedSeqs(merged.id)).to.deep.equal([]);
   });
 
+  it('stores a send alone by the single statement, under the rules of a batch', async () => {
+    const real = batchExecutor(server.database);
+    const sizes: number[] = [];
+    const batcher = new SendBatcher(db, {
+      execute: (d, rows) => {
+        sizes.push(rows.length);
+        return real(d, rows);
+      },
+    });
+    const group = await freshGroup();
+    const first = await batcher.store({ group, author, clientId: cid(), body: 'uno' });
+    expect(first).to.include({ created: true });
+    expect(first.message).to.include({ seq: 1, body: 'uno', groupId: group.id });
+    expect(first.message.author).to.include({ kind: 'internal', id: author.id });
+    const second = await batcher.store({ group, author, clientId: cid(), body: 'due' });
+    expect(second.message.seq).to.equal(2);
+    // A client id stored before: the earlier message, and no seq taken.
+    const again = await batcher.store({ group, author, clientId: first.message.clientId, body: 'uno' });
+    expect(again).to.include({ created: false });
+    expect(again.message.id).to.equal(first.message.id);
+    // ... someone else's: refused.
+    const stolen = await batcher.store({ group, author: other, clientId: first.message.clientId, body: 'x' }).catch((err: unknown) => err);
+    expect(stolen).to.include({ status: 409 });
+    // A text PostgreSQL refuses fails alone and takes no seq.
+    const nul = await batcher.store({ group, author, clientId: cid(), body: 'nul \u0000 inside' }).catch((err: unknown) => err);
+    expect(nul).to.be.an('error');
+    // A guest's message carries its author.
+    const [guest] = await db.insert(schema.externalUsers).values({ provider: 'google', subject: cid(), email: `g-${cid().slice(0, 8)}@customer.test`, name: 'Mario Rossi' }).returning();
+    const fromGuest = await batcher.store({ group, author: { kind: 'external', id: guest!.id, name: guest!.name }, clientId: cid(), body: 'tre' });
+    expect(fromGuest.message.seq).to.equal(3);
+    const [row] = await db.select().from(schema.messages).where(eq(schema.messages.id, fromGuest.message.id));
+    expect(row).to.include({ authorKind: 'external', authorExternalId: guest!.id, authorUserId: null, seq: 3 });
+    // A merged group: refused, nothing stored, its seq untouched.
+    const live = await freshGroup();
+    await db.update(schema.groups).set({ mergedInto: live.id }).where(eq(schema.groups.id, group.id));
+    const merged = await batcher.store({ group, author, clientId: cid(), body: 'quattro' }).catch((err: unknown) => err);
+    expect(merged).to.include({ status: 409, code: 'conflict' });
+    expect((await storedSeqs(group.id)).map((r) => r.seq)).to.deep.equal([1, 2, 3]);
+    const [g] = await db.select().from(schema.groups).where(eq(schema.groups.id, group.id));
+    expect(g!.lastSeq).to.equal(3);
+    // Every one of them went through the statement alone.
+    expect(sizes.every((n) => n === 1), `batch sizes ${sizes.join(', ')}`).to.equal(true);
+    expect(sizes).to.have.length(7);
+  });
+
   it('fails only the message whose text PostgreSQL refuses, and stores the rest of its batch', async () => {
     const batcher = new SendBatcher(db, { execute: batchExecutor(server.database) });
     const group = await freshGroup();
@@ -196,9 +241,9 @@ describeEngines('group commit of sends', (engine) => {
       const real = batcher.execute;
       let open!: () => void;
       const gate = new Promise<void>((r) => (open = r));
-      batcher.execute = async (d, json) => {
+      batcher.execute = async (d, rows) => {
         await gate;
-        return real(d, json);
+        return real(d, rows);
       };
       try {
         const heard = collect<{ clientId: string; seq: number }>(pieroSocket, 'message:new');
@@ -224,9 +269,9 @@ describeEngines('group commit of sends', (engine) => {
       const batcher = server.chat.batcher;
       const real = batcher.execute;
       // The statement runs for real, then its transaction is rolled back: a commit that fails.
-      batcher.execute = (d, json) =>
+      batcher.execute = (d, rows) =>
         d.transaction(async (tx) => {
-          await tx.execute(SendBatcher.statement(json));
+          await tx.execute(SendBatcher.statement(rows));
           throw new Error('commit failed');
         });
       const heard = collect<{ clientId: string }>(pieroSocket, 'message:new');
