@@ -1,7 +1,6 @@
 /**
  * Group commit of text messages: the sends that arrive in one tick (any socket, any group) are
- * stored by one statement, hence one round trip and one transaction (a tick of one send, the
- * usual case when the server is not busy, takes a simpler statement with the same rules). Each group's last_seq
+ * stored by one statement, hence one round trip and one transaction. Each group's last_seq
  * grows by its count (groups locked in id order, so that batches of several processes never
  * deadlock), and its messages take consecutive seqs in arrival order. A message is answered
  * only after its batch committed; a batch that fails answers each of its senders with the error
@@ -52,8 +51,8 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Most batches in flight at once (more sends wait for one to finish, and make the next one bigger). */
   maxInFlight?: number;
-  /** Stores a batch's rows (default: through drizzle; `poolExecutor` on PostgreSQL, `pgliteExecutor` on PGlite). */
-  execute?: Executor;
+  /** Runs a batch's statement on its JSON input (default: through drizzle; `poolExecutor` on PostgreSQL, `pgliteExecutor` on PGlite). */
+  execute?: (db: Db, json: string) => Promise<InsertedRow[]>;
 }
 
 export class SendBatcher {
@@ -63,8 +62,8 @@ export class SendBatcher {
   private readonly idle = new Set<() => void>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-  /** Stores a batch's rows (replaceable, so that a test can make a commit fail or wait). */
-  execute: Executor;
+  /** Runs a batch's statement on its JSON input (replaceable, so that a test can make a commit fail or wait). */
+  execute: (db: Db, json: string) => Promise<InsertedRow[]>;
   /** Figures for the benchmark: batches run and messages they carried. */
   readonly stats = { batches: 0, messages: 0, replayed: 0, retried: {} as Record<string, number>, statementMs: 0, maxStatementMs: 0 };
 
@@ -175,10 +174,10 @@ export class SendBatcher {
     }
   }
 
-  private insert(batch: Pending[]): Promise<InsertedRow[]> {
-    return this.execute(
-      this.db,
-      batch.map((p) => ({
+  private async insert(batch: Pending[]): Promise<InsertedRow[]> {
+    const json = JSON.stringify(
+      batch.map((p, idx) => ({
+        idx,
         group_id: p.group.id,
         client_id: p.clientId,
         author_kind: p.author.kind,
@@ -187,30 +186,15 @@ export class SendBatcher {
         body: p.body,
       })),
     );
+    return this.execute(this.db, json);
   }
 
   /** The batch statement as a query of drizzle's (for a test running it in its own transaction). */
-  static statement(rows: BatchRow[]): SQL {
+  static statement(json: string): SQL {
     const [before, after] = BATCH_SQL.split('$1') as [string, string];
-    return sql`${sql.raw(before)}${batchJson(rows)}${sql.raw(after)}`;
+    return sql`${sql.raw(before)}${json}${sql.raw(after)}`;
   }
 }
-
-/** A message of a batch, as the statements take it (in arrival order). */
-export interface BatchRow {
-  group_id: string;
-  client_id: string;
-  author_kind: Author['kind'];
-  author_user_id: string | null;
-  author_external_id: string | null;
-  body: string;
-}
-
-/** Stores a batch's rows in one transaction; answers the rows it inserted. */
-export type Executor = (db: Db, rows: BatchRow[]) => Promise<InsertedRow[]>;
-
-/** The batch statement's one parameter: the rows with their arrival order. */
-const batchJson = (rows: BatchRow[]) => JSON.stringify(rows.map((r, idx) => ({ idx, ...r })));
 
 /**
  * The batch in one statement, its input one JSON parameter. `fresh` looks each client id up in
@@ -249,66 +233,41 @@ const BATCH_SQL = `
   from fresh f join bumped b on b.id = f.group_id
   returning id, group_id, client_id, seq, created_at`;
 
-/**
- * A batch of one, which is what a tick holds unless the server is busy: the same rules as the
- * batch statement (a client id stored before, or a merged group, inserts nothing and bumps
- * nothing), without its JSON, grouping and window. The update takes the group's row lock, and
- * it is the only lock the statement takes, so it cannot deadlock with a batch. It costs about
- * two thirds of the batch statement for one row (0.41 against 0.63 ms, measured on loopback).
- */
-const SINGLE_SQL = `
-  with bumped as (
-    update groups set last_seq = last_seq + 1
-    where id = $1::uuid and merged_into is null
-      and (select m.id from messages m where m.group_id = $1::uuid and m.client_id = $2::text) is null
-    returning id, last_seq
-  )
-  insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
-  select b.id, b.last_seq, $2::text, $3::author_kind, $4::uuid, $5::uuid, $6::text from bumped b
-  returning id, group_id, client_id, seq, created_at`;
-
-/** The single statement's parameters, in its order. */
-const singleValues = (r: BatchRow) => [r.group_id, r.client_id, r.author_kind, r.author_user_id, r.author_external_id, r.body];
-
-/** Runs the batch statement through drizzle (for a database that is neither a pool nor a PGlite). */
-async function executeBatch(db: Db, rows: BatchRow[]): Promise<InsertedRow[]> {
-  return ((await db.execute(SendBatcher.statement(rows))) as unknown as { rows: InsertedRow[] }).rows;
+/** Runs the batch through drizzle (PGlite, and tests that wrap the statement in a transaction of their own). */
+async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
+  return ((await db.execute(SendBatcher.statement(json))) as unknown as { rows: InsertedRow[] }).rows;
 }
 
 /**
- * On PostgreSQL: the statements named on the pool, so that each connection parses and plans them
- * once. Every step of their plans is a lookup by key (see `fresh`), so the plans PostgreSQL keeps
- * stay good however large the tables grow. The batch statement costs a third of going through
+ * On PostgreSQL: the batch as a named statement on the pool, so that each connection parses and
+ * plans it once. Every step of the plan is a lookup by key (see `fresh`), so the plan PostgreSQL
+ * keeps for it stays good however large the tables grow. It costs a third of going through
  * drizzle, which builds the query text anew and has it parsed and planned each time (0.55 against
- * 1.7 ms a batch of one, measured on loopback); a batch of one takes the single statement.
+ * 1.7 ms a batch of one, measured on loopback).
  */
-export function poolExecutor(pool: pg.Pool): Executor {
-  return async (_db, rows) => {
-    const query = rows.length === 1 ? { name: SINGLE_STATEMENT, text: SINGLE_SQL, values: singleValues(rows[0]!) } : { name: BATCH_STATEMENT, text: BATCH_SQL, values: [batchJson(rows)] };
-    return (await pool.query<InsertedRow>(query)).rows;
-  };
+export function poolExecutor(pool: pg.Pool): (db: Db, json: string) => Promise<InsertedRow[]> {
+  return async (_db, json) => (await pool.query<InsertedRow>({ name: BATCH_STATEMENT, text: BATCH_SQL, values: [json] })).rows;
 }
 
-/** The statements' names, on each PostgreSQL connection and in PGlite's one session. */
+/** The batch statement's name, on each PostgreSQL connection and in PGlite's one session. */
 const BATCH_STATEMENT = 'chatpro_send_batch';
-const SINGLE_STATEMENT = 'chatpro_send_one';
-/** PostgreSQL's type oid of json: the batch statement's one parameter. */
+/** PostgreSQL's type oid of json: the statement's one parameter. */
 const JSON_OID = 114;
 
 /**
- * On PGlite: named statements too, through its wire protocol, since PGlite's query API has none.
- * Through drizzle each batch was parsed and planned anew, in WebAssembly on the server's own
- * thread: 4.1 ms for a batch of one, against 0.8 ms once prepared (4.7 against 1.7 for five).
- * The statements are parsed the first time; each batch is then one Bind, Execute and Sync. It
- * holds PGlite's transaction lock as its `query` does, so that it never runs in the middle of a
- * transaction of someone else's (which could roll it back after its senders were answered).
+ * On PGlite: the batch as a named statement too, through its wire protocol, since PGlite's query
+ * API has no named statements. Through drizzle each batch was parsed and planned anew, in
+ * WebAssembly on the server's own thread: 4.1 ms for a batch of one, against 0.8 ms once prepared
+ * (4.7 against 1.7 for five). The statement is parsed the first time; each batch is then one
+ * Bind, Execute and Sync. It holds PGlite's transaction lock as its `query` does, so that it
+ * never runs in the middle of a transaction of someone else's (which could roll it back after
+ * its senders were answered).
  */
-export function pgliteExecutor(client: PGlite): Executor {
+export function pgliteExecutor(client: PGlite): (db: Db, json: string) => Promise<InsertedRow[]> {
   const exclusive = <T>(fn: () => Promise<T>) => client._runExclusiveTransaction(() => client.runExclusive(fn));
-  return async (_db, rows) => {
+  return async (_db, json) => {
     await prepareOnce(client, exclusive);
-    const bind = rows.length === 1 ? { statement: SINGLE_STATEMENT, values: singleValues(rows[0]!) } : { statement: BATCH_STATEMENT, values: [batchJson(rows)] };
-    const { messages } = await exclusive(() => client.execProtocol(Buffer.concat([serialize.bind(bind), serialize.execute({}), serialize.sync()])));
+    const { messages } = await exclusive(() => client.execProtocol(Buffer.concat([serialize.bind({ statement: BATCH_STATEMENT, values: [json] }), serialize.execute({}), serialize.sync()])));
     // Text columns in RETURNING's order (seq and created_at as text, as InsertedRow allows).
     return messages.flatMap((m) => {
       if (m.name !== 'dataRow') return [];
@@ -318,18 +277,13 @@ export function pgliteExecutor(client: PGlite): Executor {
   };
 }
 
-/** The statements' Parse, once per PGlite instance (its one session) whatever the executors. */
+/** The batch statement's Parse, once per PGlite instance (its one session) whatever the executors. */
 const preparedOn = new WeakMap<PGlite, Promise<unknown>>();
 
 function prepareOnce(client: PGlite, exclusive: <T>(fn: () => Promise<T>) => Promise<T>): Promise<unknown> {
   let parsed = preparedOn.get(client);
   if (!parsed) {
-    const parse = Buffer.concat([
-      serialize.parse({ name: BATCH_STATEMENT, text: BATCH_SQL, types: [JSON_OID] }),
-      serialize.parse({ name: SINGLE_STATEMENT, text: SINGLE_SQL }),
-      serialize.sync(),
-    ]);
-    parsed = exclusive(() => client.execProtocol(parse)).catch((err) => {
+    parsed = exclusive(() => client.execProtocol(Buffer.concat([serialize.parse({ name: BATCH_STATEMENT, text: BATCH_SQL, types: [JSON_OID] }), serialize.sync()]))).catch((err) => {
       // Tried again by the next batch.
       preparedOn.delete(client);
       throw err;
@@ -339,8 +293,8 @@ function prepareOnce(client: PGlite, exclusive: <T>(fn: () => Promise<T>) => Pro
   return parsed;
 }
 
-/** The executor for this database: prepared statements on either engine. */
-export function batchExecutor(database: Pick<Database, 'pool' | 'pglite'>): Executor {
+/** The batch statement's executor for this database: prepared on either engine. */
+export function batchExecutor(database: Pick<Database, 'pool' | 'pglite'>): (db: Db, json: string) => Promise<InsertedRow[]> {
   if (database.pool) return poolExecutor(database.pool);
   if (database.pglite) return pgliteExecutor(database.pglite);
   return executeBatch;
