@@ -67,7 +67,7 @@ const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
 const paths = new Set(args.paths.split(','));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 /** The rate search: each step this long, at most this many steps, starting here. */
-const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 8, start: 1000 };
+const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 5, start: 1000 };
 /** The bar of the search: p99 at most this, nothing lost, no error. */
 const P99_BAR_MS = 50;
 
@@ -175,50 +175,38 @@ class Load {
 /** A rate passes when the generator kept up with it, nothing was lost or refused and p99 is within the bar. */
 const passes = (r: Result) => r.lost === 0 && r.errors === 0 && r.p99 <= P99_BAR_MS && r.achieved >= 0.95 * r.rate;
 
-/** A failure that one stall could explain: nothing lost or refused, the rate kept, p99 within 4× the bar. */
-const nearMiss = (r: Result) => r.lost === 0 && r.errors === 0 && r.achieved >= 0.95 * r.rate && r.p99 <= 4 * P99_BAR_MS;
-
 /**
  * The highest rate that passes. The fixed-rate rows already run are its first points; from the
  * best pass it doubles until a step fails (or halves from the lowest failure until one passes),
- * then halves the gap between the best pass and the lowest failure, to within 15 %. The lowest
- * failure, when it was a near miss, is run once more before it counts (a fixed-rate row or a step
- * alike, for every path): the load generator, the server and PostgreSQL share 2 cores, and one
- * stall of the machine must not decide the figure. A rate passes when one of its runs did.
+ * then halves the gap between the best pass and the lowest failure, to within 15 %.
  */
 async function searchRate(label: { engine: string; path: string }, known: Result[], step: (rate: number) => Promise<Result>, settle: () => Promise<void>): Promise<Sustained> {
-  const runs = new Map<number, Result[]>();
-  const add = (r: Result) => runs.set(r.rate, [...(runs.get(r.rate) ?? []), r]);
-  known.forEach(add);
-  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered }));
-  /** The best pass and the lowest failure so far. */
-  const outcome = () => {
-    let good: Result | null = null;
-    let bad: Result | null = null;
-    for (const [rate, rs] of runs) {
-      const pass = rs.find(passes);
-      if (pass) {
-        if (!good || rate > good.rate) good = pass;
-      } else if (!bad || rate < bad.rate) bad = rs.at(-1)!;
-    }
-    return { good, bad };
+  let good: Result | null = null;
+  let bad: Result | null = null;
+  const consider = (r: Result) => {
+    if (passes(r)) {
+      if (!good || r.rate > good.rate) good = r;
+    } else if (!bad || r.rate < bad.rate) bad = r;
   };
+  known.forEach(consider);
+  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered }));
   // A server still busy with an earlier run would spoil every step after it.
-  const busy = () => [...runs.values()].some((rs) => rs.some((r) => r.unanswered > 0));
+  const busy = () => known.some((r) => r.unanswered > 0);
   for (let i = 0; i < search!.maxSteps && !busy(); i++) {
-    const { good: g, bad: b } = outcome();
-    const retry = b && runs.get(b.rate)!.length < 2 && nearMiss(b);
-    if (!retry && g && b && b.rate / g.rate <= 1.15) break;
-    const rate = retry ? b.rate : !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
-    if (rate < 50 || (!retry && runs.has(rate))) break;
+    const g = good as Result | null;
+    const b = bad as Result | null;
+    if (g && b && b.rate / g.rate <= 1.15) break;
+    const rate = !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
+    if (rate < 50 || steps.some((s) => s.rate === rate)) break;
     const r = await step(rate);
     steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered });
-    console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s${retry ? ' (again)' : ''}: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
-    add(r);
+    console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
+    consider(r);
     if (r.unanswered > 0) break;
     await settle();
   }
-  const { good: g, bad: b } = outcome();
+  const g = good as Result | null;
+  const b = bad as Result | null;
   return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
 }
 
