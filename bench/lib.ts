@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -173,9 +173,19 @@ export async function withDatabase<T, R>(
 /** The session secret the benchmark's servers sign cookies with (bench/idle.ts signs its own). */
 export const BENCH_SESSION_SECRET = 'bench-session-secret-that-is-long-enough-0123456789';
 
-/** A ChatPro server in its own process on the database `url` names; guest emails far off. */
-export function benchServer(url: string, nodeArgs: string[] = []): Promise<ChildServer> {
-  return spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs });
+/**
+ * A ChatPro server in its own process on the database `url` names; guest emails far off.
+ * BENCH_SERVER_ARGS adds node flags to it (say `--trace-gc --trace-incremental-marking`), and what
+ * it prints then goes to bench/results/server-<pid>.log.
+ */
+export async function benchServer(url: string, nodeArgs: string[] = []): Promise<ChildServer> {
+  const extra = process.env.BENCH_SERVER_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const server = await spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs: [...nodeArgs, ...extra] });
+  if (extra.length) {
+    mkdirSync('bench/results', { recursive: true });
+    server.child.stdout!.pipe(createWriteStream(`bench/results/server-${server.child.pid}.log`));
+  }
+  return server;
 }
 
 /** A socket.io client with a session cookie, connected. */
