@@ -7,12 +7,12 @@
  *
  * `--only export` (a comma list of resume, export, idle, cross-process) runs only those.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureCrossProcess } from './crossProcess.ts';
 import { measureExport } from './export.ts';
 import { measureIdle } from './idle.ts';
-import { MiB, type Engine, type Figure } from './lib.ts';
+import { MiB, resultsPath, type Engine, type Figure } from './lib.ts';
 import { measureResume } from './resume.ts';
 
 export type { Figure };
@@ -64,8 +64,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const start = performance.now();
   const figures = await measureOthers({ engines, quick: args.quick, only });
   console.log(`\n${figureTable(figures)}\n`);
-  mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}-extra.json`;
+  const file = resultsPath('-extra.json', true);
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), args: { engines, quick: args.quick, only }, seconds: Math.round((performance.now() - start) / 1000), figures }, null, 2));
   console.log(`wrote ${file}`);
   process.exit(0);

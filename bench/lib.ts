@@ -178,12 +178,21 @@ export const BENCH_SESSION_SECRET = 'bench-session-secret-that-is-long-enough-01
  * BENCH_SERVER_ARGS adds node flags to it (say `--trace-gc --trace-incremental-marking`), and what
  * it prints then goes to bench/results/server-<pid>.log.
  */
+/**
+ * A path in bench/results (made if missing, not committed) for `name`; `stamped` puts the time
+ * before it, as the runs' JSON files have it.
+ */
+export function resultsPath(name: string, stamped = false): string {
+  const dir = path.join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, stamped ? `${new Date().toISOString().replace(/[:.]/g, '-')}${name}` : name);
+}
+
 export async function benchServer(url: string, nodeArgs: string[] = []): Promise<ChildServer> {
   const extra = process.env.BENCH_SERVER_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const server = await spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs: [...nodeArgs, ...extra] });
   if (extra.length) {
-    mkdirSync('bench/results', { recursive: true });
-    server.child.stdout!.pipe(createWriteStream(`bench/results/server-${server.child.pid}.log`));
+    server.child.stdout!.pipe(createWriteStream(resultsPath(`server-${server.child.pid}.log`)));
   }
   return server;
 }

@@ -44,7 +44,7 @@ import { startTestServer } from '../server/src/testing/testServer.ts';
 import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 import { figureTable, measureOthers } from './extra.ts';
-import { postgresCpuSeconds } from './lib.ts';
+import { postgresCpuSeconds, resultsPath } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -431,8 +431,7 @@ const throughput = engines.map((engine) => {
 });
 for (const t of throughput) if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
 for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
-mkdirSync('bench/results', { recursive: true });
-const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+const file = resultsPath('.json', true);
 writeFileSync(
   file,
   JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching, figures }, null, 2),

@@ -54,11 +54,17 @@ export async function spawnServer(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`child server did not start: ${out}`)), 60_000);
+    // Reads on after the start so that the child never blocks on a full pipe, but keeps nothing:
+    // a server run with --trace-gc prints for as long as it runs.
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (started) return;
       out += chunk.toString();
       const m = /listening (\S+)\n/.exec(out);
       if (m) {
+        started = true;
+        out = '';
         clearTimeout(timer);
         resolve(m[1]!);
       }
