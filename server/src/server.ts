@@ -19,6 +19,7 @@ import { openDatabase, type Database } from './db/index.ts';
 import type { Config } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMail, type Mail } from './mail/index.ts';
+import { streamedFiles } from './memory.ts';
 import { seedDemoData } from './services/demo.ts';
 import { batchExecutor } from './services/sendBatch.ts';
 import { clientIpOf, Limits } from './http/rateLimit.ts';
@@ -170,6 +171,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })();
     return closing;
   };
-  logger.info({ url, database: database.kind }, 'ChatPro listening');
+  // pacedCollections: false when node runs without --expose-gc (see memory.ts).
+  logger.info({ url, database: database.kind, pacedCollections: streamedFiles.enabled }, 'ChatPro listening');
   return { url, port, app, database, io, chat, mail, logger, seeded, close };
 }

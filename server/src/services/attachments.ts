@@ -13,6 +13,7 @@ import { copyRowsPg, copyRowsPglite } from '../db/binaryCopy.ts';
 import type { Db } from '../db/index.ts';
 import { attachmentChunks, attachments } from '../db/schema.ts';
 import { AppError, badRequest, payloadTooLarge } from '../http/errors.ts';
+import { streamedFiles } from '../memory.ts';
 import { checkedContentType, OCTET_STREAM, SNIFF_BYTES } from './fileTypes.ts';
 
 export const CHUNK_SIZE = 256 * 1024;
@@ -189,6 +190,7 @@ export async function storeFile(
   try {
     for await (const chunk of rest) {
       size += chunk.length;
+      streamedFiles.streamed(chunk.length);
       hash.update(chunk);
       pending.push(chunk);
       pendingBytes += chunk.length;
@@ -239,7 +241,8 @@ export async function readChunks(db: Db, id: string, from: number, limit: number
  * export's compressor) works on the one before, so that the database and the reader overlap,
  * and at most ~3 MiB of one file is ever in memory. The chunks must add up to the file's `size`
  * (its row's): a chunk missing or left over fails the stream, rather than end a download, an
- * export entry or an email's attachment short (with a checksum that would agree with it).
+ * export entry or an email's attachment short (with a checksum that would agree with it). The
+ * bytes read count toward the paced collections of memory.ts, as an upload's do.
  */
 export function attachmentStream(db: Db, id: string, size: number): Readable {
   let next = 0;
@@ -255,6 +258,7 @@ export function attachmentStream(db: Db, id: string, size: number): Readable {
             next = r.seq + 1;
             bytes += r.data.length;
             if (bytes > size) return this.destroy(new Error(`File ${id}: more than its ${size} bytes stored`));
+            streamedFiles.streamed(r.data.length);
             this.push(r.data);
           }
           // A short batch was the last: end now rather than ask again for nothing.
