@@ -133,7 +133,7 @@ export async function measureExport(engine: Engine, opts: { messages: number; at
     async ({ url }, { user, groupId, files }) => {
       const seeded = (performance.now() - seedStart) / 1000;
       const dir = mkdtempSync(path.join(tmpdir(), 'chatpro-bench-export-'));
-      const server = await benchServer(url, ['--expose-gc']);
+      const server = await benchServer(url);
       let baseline: Awaited<ReturnType<typeof spawnScript>> | undefined;
       try {
         const client = new TestClient(server.url);

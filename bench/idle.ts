@@ -100,7 +100,7 @@ export async function measureIdle(engine: Engine, opts: { sockets: number }): Pr
     engine,
     (db) => seed(db, opts.sockets),
     async ({ url }, clients) => {
-      const server = await benchServer(url, ['--expose-gc']);
+      const server = await benchServer(url);
       let product;
       try {
         product = await perSocket(server.child, { url: server.url, clients }, opts.sockets);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { openDatabase, type Db } from '../server/src/db/index.ts';
+import { SERVER_NODE_FLAGS } from '../server/src/nodeFlags.ts';
 import { spawnServer, type ChildServer } from '../server/src/testing/childServer.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -188,9 +189,10 @@ export function resultsPath(name: string, stamped = false): string {
   return path.join(dir, stamped ? `${new Date().toISOString().replace(/[:.]/g, '-')}${name}` : name);
 }
 
-export async function benchServer(url: string, nodeArgs: string[] = []): Promise<ChildServer> {
+/** A ChatPro server in a process of its own, run with npm start's node flags (and BENCH_SERVER_ARGS). */
+export async function benchServer(url: string): Promise<ChildServer> {
   const extra = process.env.BENCH_SERVER_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const server = await spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs: [...nodeArgs, ...extra] });
+  const server = await spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs: [...SERVER_NODE_FLAGS, ...extra] });
   if (extra.length) {
     server.child.stdout!.pipe(createWriteStream(resultsPath(`server-${server.child.pid}.log`)));
   }

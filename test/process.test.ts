@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../server/src/nodeFlags.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+function run(env: Record<string, string>, nodeArgs: readonly string[] = []): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,11 +64,13 @@ describe('the server process', function () {
   });
 
   it('starts on the embedded defaults with demo data, answers /healthz, and stops cleanly on SIGTERM', async () => {
-    const proc = run({ DATA_DIR: dataDir, PORT: '0' });
+    // As npm start runs it.
+    const proc = run({ DATA_DIR: dataDir, PORT: '0' }, SERVER_NODE_FLAGS);
     try {
       await waitFor(() => /running at (http:\S+)/.test(proc.output()), 60_000);
       const url = /running at (http:\S+)/.exec(proc.output())![1]!;
       expect(proc.output()).to.include('piero.fanti@tweppy-demo.test');
+      expect(proc.output()).not.to.include('node runs without');
       const health = await fetch(`${url}/healthz`);
       expect(health.status).to.equal(200);
       expect(await health.json()).to.deep.equal({ status: 'ok', database: 'pglite' });
@@ -76,10 +79,12 @@ describe('the server process', function () {
     } finally {
       proc.child.kill('SIGKILL');
     }
-    // Data stays: a second start finds the demo organisation and does not seed again.
+    // Data stays: a second start finds the demo organisation and does not seed again. Started
+    // without npm start's flags, it says which are missing.
     const again = run({ DATA_DIR: dataDir, PORT: '0' });
     try {
-      await waitFor(() => /running at (http:\S+)/.test(again.output()), 60_000);
+      await waitFor(() => /running at (http:\S+)/.test(again.output()) && again.output().includes('node runs without'), 60_000);
+      expect(again.output()).to.include(`node runs without ${SERVER_NODE_FLAGS.join(' ')}, which npm start passes`);
       again.child.kill('SIGINT');
       expect(await again.exit, again.output()).to.equal(0);
     } finally {

@@ -1,5 +1,6 @@
 /** Entry point of `npm start`: read the configuration, start, and stop cleanly on a signal. */
 import { ConfigError, loadConfig } from './env.ts';
+import { missingNodeFlags } from './nodeFlags.ts';
 import { DEMO_USERS } from './services/demo.ts';
 import { startServer } from './server.ts';
 
@@ -62,3 +63,8 @@ if (config.devIdp) {
 }
 lines.push('');
 console.log(lines.join('\n'));
+// Started some other way than npm start: say what that costs (see nodeFlags.ts).
+const missing = missingNodeFlags().filter((f) => f === '--expose-gc' || config.database.kind === 'pglite');
+if (missing.length) {
+  console.warn(`  node runs without ${missing.join(' ')}, which npm start passes (see server/src/nodeFlags.ts): files streamed leave more garbage for longer${config.database.kind === 'pglite' ? ", and V8's optimizing compiler may take 600 MB for a moment to compile the embedded database" : ''}.\n`);
+}

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -62,12 +61,5 @@ describe('collections paced by streamed bytes (memory.ts)', () => {
     const off = await probe([]);
     expect(off.enabled).to.equal(false);
     expect(off.after, 'nothing collected it').to.be.at.least(40);
-  });
-
-  it('is on in npm start', () => {
-    for (const file of ['package.json', 'server/package.json']) {
-      const { scripts } = JSON.parse(readFileSync(path.join(root, file), 'utf8')) as { scripts: Record<string, string> };
-      expect(scripts.start, file).to.match(/\bnode --expose-gc /);
-    }
   });
 });
