@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -122,6 +122,40 @@ export async function collectGarbage(child: ChildProcess, settleMs = 500): Promi
 }
 
 export const adminUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+/**
+ * The processor, as the bench's header names it: os.cpus() says only "AMD EPYC" on a virtual
+ * machine, which does not tell one generation from the next; /proc/cpuinfo's family and model do.
+ */
+export function cpuName(): string {
+  const model = os.cpus()[0]?.model ?? 'cpu';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const number = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    return family && number ? `${model} (family ${family}, model ${number})` : model;
+  } catch {
+    return model;
+  }
+}
+
+/**
+ * The PostgreSQL server at `url`: its version and whether a commit waits for the disk (fsync,
+ * synchronous_commit), which decides what "durable" costs the committed paths.
+ */
+export async function postgresSettings(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ version: string; fsync: string; sync: string }>(
+      "select current_setting('server_version') as version, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sync",
+    );
+    const r = rows[0]!;
+    return `PostgreSQL ${r.version} (fsync ${r.fsync}, synchronous_commit ${r.sync})`;
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * A fresh database that server processes can open: a PGlite data directory (the data is written

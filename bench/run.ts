@@ -44,7 +44,7 @@ import { startTestServer } from '../server/src/testing/testServer.ts';
 import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 import { figureTable, measureOthers } from './extra.ts';
-import { postgresCpuSeconds, resultsPath } from './lib.ts';
+import { cpuName, postgresCpuSeconds, postgresSettings, resultsPath } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -391,7 +391,8 @@ for (const engine of engines) {
 
 // Resume, export, idle sockets, cross-process delivery (bench/extra.ts), each with its target.
 const figures = args['no-extra'] ? [] : await measureOthers({ engines, quick: args.quick });
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
+const postgres = engines.includes('postgres') && adminUrl ? await postgresSettings(adminUrl) : null;
+const machine = `${os.cpus().length} × ${cpuName()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}${postgres ? `; ${postgres}` : ''}`;
 const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const table = (header: string[], rows: string[][]) => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
