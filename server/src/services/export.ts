@@ -10,8 +10,13 @@ import { messagesSince } from './chat.ts';
 import { formatDateTime } from './time.ts';
 import { ZipWriter, type ZipEntry } from './zip.ts';
 
-/** Messages per query: the next page is read while this one is written. */
-const PAGE = 2000;
+/**
+ * Messages per query: the next page is read while this one is written. A message may be 10,000
+ * characters, so a page of 2,000 could hold 20 MB of text, twice over with the next page read
+ * ahead and again as chat.txt's lines; 500 bound that to a quarter, and an export of 10,000
+ * short messages took no longer (0.88-0.94× plain archiver in the bench, against 0.93-1.0×).
+ */
+const PAGE = 500;
 
 /**
  * Files that are compressed already (photos, video, audio, archives, office documents, PDF):
