@@ -3,7 +3,7 @@
  *
  * Streaming a file leaves its bytes behind as garbage buffers a moment later: the socket's reads,
  * the rows copied out of them, the compressor's output, the response's chunks (about 2.6 bytes of
- * buffers per byte read from PostgreSQL; an upload's chunks and their concatenation likewise).
+ * buffers per byte read from PostgreSQL; an upload leaves its chunks and their concatenation).
  * Buffers live outside V8's heap, and V8 collects them only when they have grown by 64 MiB since
  * its last full collection, or when its young generation fills with JS objects, which streaming
  * makes few of. So the first export of 200 MiB grew the server by 64 MiB of garbage plus what it
