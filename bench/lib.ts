@@ -209,11 +209,6 @@ export async function withDatabase<T, R>(
 export const BENCH_SESSION_SECRET = 'bench-session-secret-that-is-long-enough-0123456789';
 
 /**
- * A ChatPro server in its own process on the database `url` names; guest emails far off.
- * BENCH_SERVER_ARGS adds node flags to it (say `--trace-gc --trace-incremental-marking`), and what
- * it prints then goes to bench/results/server-<pid>.log.
- */
-/**
  * A path in bench/results (made if missing, not committed) for `name`; `stamped` puts the time
  * before it, as the runs' JSON files have it.
  */
@@ -223,7 +218,11 @@ export function resultsPath(name: string, stamped = false): string {
   return path.join(dir, stamped ? `${new Date().toISOString().replace(/[:.]/g, '-')}${name}` : name);
 }
 
-/** A ChatPro server in a process of its own, run with npm start's node flags (and BENCH_SERVER_ARGS). */
+/**
+ * A ChatPro server in its own process on the database `url` names, with npm start's node flags;
+ * guest emails far off. BENCH_SERVER_ARGS adds node flags to it (say `--trace-gc
+ * --trace-incremental-marking`), and what it prints then goes to bench/results/server-<pid>.log.
+ */
 export async function benchServer(url: string): Promise<ChildServer> {
   const extra = process.env.BENCH_SERVER_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const server = await spawnServer(url, {}, { serverEnv: { GUEST_EMAIL_DELAY_MS: '3600000', SESSION_SECRET: BENCH_SESSION_SECRET }, nodeArgs: [...SERVER_NODE_FLAGS, ...extra] });

@@ -44,7 +44,7 @@ import { startTestServer } from '../server/src/testing/testServer.ts';
 import type { SendBatcher } from '../server/src/services/sendBatch.ts';
 import type { DriveResult, LoadRequest, Mode, SocketSpec } from './load.ts';
 import { figureTable, measureOthers } from './extra.ts';
-import { cpuName, postgresCpuSeconds, postgresSettings, resultsPath } from './lib.ts';
+import { adminUrl as benchAdminUrl, cpuName, postgresCpuSeconds, postgresSettings, resultsPath } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +65,7 @@ const rates = (args.quick ? '200' : args.rates).split(',').map(Number);
 const duration = (args.quick ? 1.5 : Number(args.duration)) * 1000;
 const engines = args.engines.split(',') as ('pglite' | 'postgres')[];
 const paths = new Set(args.paths.split(','));
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const adminUrl = benchAdminUrl();
 /** The rate search: each step this long, at most this many steps, starting here. */
 const search = args['no-search'] ? null : args.quick ? { stepMs: 1000, maxSteps: 1, start: 500 } : { stepMs: 4000, maxSteps: 5, start: 1000 };
 /** The bar of the search: p99 at most this, nothing lost, no error. */
