@@ -64,7 +64,7 @@ if (config.devIdp) {
 lines.push('');
 console.log(lines.join('\n'));
 // Started some other way than npm start: say what that costs (see nodeFlags.ts).
-const missing = missingNodeFlags().filter((f) => f === '--expose-gc' || config.database.kind === 'pglite');
+const missing = missingNodeFlags(config.database.kind);
 if (missing.length) {
   console.warn(`  node runs without ${missing.join(' ')}, which npm start passes (see server/src/nodeFlags.ts): files streamed leave more garbage for longer${config.database.kind === 'pglite' ? ", and V8's optimizing compiler may take 600 MB for a moment to compile the embedded database" : ''}.\n`);
 }

@@ -39,9 +39,12 @@ describe("the server's node flags (nodeFlags.ts)", () => {
     expect(await optimizedWasmFunctions([])).to.be.above(0);
   });
 
-  it('names those a process started without, on its command line or in NODE_OPTIONS', () => {
-    expect(missingNodeFlags([], '')).to.deep.equal([...SERVER_NODE_FLAGS]);
-    expect(missingNodeFlags(['--expose_gc', '--no-wasm-tier-up'], '')).to.deep.equal(['--no-wasm-dynamic-tiering']);
-    expect(missingNodeFlags(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'], '--max-old-space-size=512 --expose-gc')).to.deep.equal([]);
+  it('names those a process started without, on its command line or in NODE_OPTIONS, that matter on its engine', () => {
+    expect(missingNodeFlags('pglite', [], '')).to.deep.equal([...SERVER_NODE_FLAGS]);
+    expect(missingNodeFlags('pglite', ['--expose_gc', '--no-wasm-tier-up'], '')).to.deep.equal(['--no-wasm-dynamic-tiering']);
+    expect(missingNodeFlags('pglite', ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'], '--max-old-space-size=512 --expose-gc')).to.deep.equal([]);
+    // No WebAssembly runs on PostgreSQL: only --expose-gc matters there.
+    expect(missingNodeFlags('postgres', [], '')).to.deep.equal(['--expose-gc']);
+    expect(missingNodeFlags('postgres', ['--expose-gc'], '')).to.deep.equal([]);
   });
 });

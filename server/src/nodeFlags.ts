@@ -16,8 +16,14 @@
  */
 export const SERVER_NODE_FLAGS = ['--expose-gc', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const;
 
-/** Those of SERVER_NODE_FLAGS that this process did not start with (on its command line or in NODE_OPTIONS). */
-export function missingNodeFlags(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+/** The flags that only matter where WebAssembly runs: on PGlite. */
+const PGLITE_ONLY: ReadonlySet<string> = new Set(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
+
+/**
+ * Those of SERVER_NODE_FLAGS that matter on `engine` and that this process did not start with (on
+ * its command line or in NODE_OPTIONS).
+ */
+export function missingNodeFlags(engine: 'pglite' | 'postgres', execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
   const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map((f) => f.replace(/_/g, '-')));
-  return SERVER_NODE_FLAGS.filter((f) => !given.has(f));
+  return SERVER_NODE_FLAGS.filter((f) => !given.has(f) && (engine === 'pglite' || !PGLITE_ONLY.has(f)));
 }
