@@ -265,6 +265,28 @@ describeEngines('group commit of sends', (engine) => {
       }
     });
 
+    it('stores a guest’s message and its notifications in one commit, and tells the members at once', async () => {
+      const notifications = async (messageId: string) => db.select().from(schema.notifications).where(eq(schema.notifications.messageId, messageId));
+      const id = cid();
+      const told = next<{ message: { id: string }; contextSubject: string }>(pieroSocket, 'notification:new', (n) => n.message?.body === 'Subito?');
+      const ack = await ask(guestSocket, 'message:send', { groupId, clientId: id, body: 'Subito?' });
+      expect(ack.ok, JSON.stringify(ack)).to.equal(true);
+      // Read as soon as the ack came: the after-send round (50 ms on PostgreSQL, 250 on PGlite)
+      // has not run yet, and the notification is already there.
+      const rows = await notifications(ack.message.id);
+      expect(rows.map((r) => ({ kind: r.kind, groupId: r.groupId, readAt: r.readAt }))).to.deep.equal([{ kind: 'message', groupId, readAt: null }]);
+      const live = await told;
+      expect(live).to.deep.include({ id: rows[0]!.id, contextSubject: 'Preventivo' });
+      // A retry of the same client id answers the message and notifies nobody again.
+      const again = await ask(guestSocket, 'message:send', { groupId, clientId: id, body: 'Subito?' });
+      expect(again.message.id).to.equal(ack.message.id);
+      await server.chat.settle();
+      expect(await notifications(ack.message.id)).to.have.length(1);
+      // An internal user's message notifies nobody.
+      const own = await ask(pieroSocket, 'message:send', { groupId, clientId: cid(), body: 'Arrivo' });
+      expect(await notifications(own.message.id)).to.deep.equal([]);
+    });
+
     it('answers every sender of a batch whose commit fails with an error, and stores nothing of it', async () => {
       const batcher = server.chat.batcher;
       const real = batcher.execute;
@@ -276,6 +298,7 @@ describeEngines('group commit of sends', (engine) => {
         });
       const heard = collect<{ clientId: string }>(pieroSocket, 'message:new');
       const before = await count();
+      const notifiedBefore = (await db.select().from(schema.notifications).where(eq(schema.notifications.groupId, groupId))).length;
       const [gSeq] = await db.select({ s: schema.groups.lastSeq }).from(schema.groups).where(eq(schema.groups.id, groupId));
       try {
         const ids = [cid(), cid(), cid()];
@@ -289,6 +312,8 @@ describeEngines('group commit of sends', (engine) => {
         expect(heard).to.deep.equal([]);
         expect(await count()).to.equal(before);
         expect(await db.select().from(schema.messages).where(inArray(schema.messages.clientId, ids))).to.deep.equal([]);
+        // Nor any notification of the guest's two messages.
+        expect((await db.select().from(schema.notifications).where(eq(schema.notifications.groupId, groupId))).length).to.equal(notifiedBefore);
         const [after] = await db.select({ s: schema.groups.lastSeq }).from(schema.groups).where(eq(schema.groups.id, groupId));
         expect(after!.s).to.equal(gSeq!.s);
       } finally {

@@ -8,9 +8,8 @@ import { AppError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { assertCanWrite, authorizeGroup, linkClosed, type ChatActor, type GroupAccess } from '../policies/groupPolicy.ts';
 import { isLinkActive } from '../presenters/chat.ts';
-import { findGuestGroup, openGuestGroup, readGroup, storeMessage, touchContexts, type Author } from '../services/chat.ts';
+import { findGuestGroup, openGuestGroup, readGroup, storeMessage, touchContexts, type Author, type StoredMessage } from '../services/chat.ts';
 import { findLinkByToken } from '../services/links.ts';
-import { notifyExternalMessages } from '../services/notifications.ts';
 import { SendBatcher, type BatcherOptions } from '../services/sendBatch.ts';
 import type { Hub } from './hub.ts';
 
@@ -23,15 +22,14 @@ export interface MessageListener {
 const AFTER_BATCH = 1000;
 /**
  * How long the after-send work waits for more messages to do them together. Nobody watches a
- * context's activity time or a notification to the millisecond; at 500 messages a second this
- * makes ten rounds of a few statements instead of hundreds.
+ * context's activity time or a guest's offline email to the millisecond; at 500 messages a second
+ * this makes ten rounds of a few statements instead of hundreds.
  */
 export const AFTER_DELAY_MS = 50;
 /**
  * On PGlite: there every statement runs on the server's own thread, a few milliseconds each
  * whatever its size, so a round of after-send work (3–4 statements) every 50 ms took a third of
- * the thread at 500 messages a second. A quarter of a second still shows a notification at once
- * to the eye.
+ * the thread at 500 messages a second.
  */
 export const PGLITE_AFTER_DELAY_MS = 250;
 
@@ -41,7 +39,7 @@ export interface ChatServiceOptions extends BatcherOptions {
 }
 
 export class ChatService {
-  /** Work after an acknowledgement (notifications, activity); awaited on shutdown and in tests. */
+  /** Work after an acknowledgement (activity, offline emails); awaited on shutdown and in tests. */
   private readonly pending = new Set<Promise<void>>();
   /** Messages broadcast whose after-send work has not started yet. */
   private afterQueue: { message: MessageDto; contextId: string }[] = [];
@@ -94,7 +92,7 @@ export class ChatService {
           return { opened, stored };
         });
         if (opened.created) this.hub.group(await readGroup(this.db, opened.group.id));
-        this.after(stored.message, stored.contextId, stored.created, from);
+        this.after(stored, from);
         return stored.message;
       }
       input = { ...input, groupId: existing.id, linkToken: undefined };
@@ -105,19 +103,20 @@ export class ChatService {
       input.attachmentIds.length === 0
         ? await this.batcher.store({ group: access.group, author, clientId: input.clientId, body: input.body.trim() })
         : await storeMessage(this.db, { group: access.group, author, clientId: input.clientId, body: input.body, attachmentIds: input.attachmentIds });
-    this.after(stored.message, stored.contextId, stored.created, from);
+    this.after(stored, from);
     return stored.message;
   }
 
   /**
-   * Broadcast at once; the context's activity, notifications and offline emails follow without
-   * holding the ack, for the messages of afterDelayMs together (a few statements, not a few per
-   * message).
+   * Broadcast at once, and the notifications stored with the message told live; the context's
+   * activity and offline emails follow without holding the ack, for the messages of afterDelayMs
+   * together (a few statements, not a few per message).
    */
-  private after(message: MessageDto, contextId: string, created: boolean, from?: string): void {
-    if (!created) return;
-    this.hub.message(message, from);
-    this.afterQueue.push({ message, contextId });
+  private after(stored: StoredMessage, from?: string): void {
+    if (!stored.created) return;
+    this.hub.message(stored.message, from);
+    this.hub.notifyMany(stored.notifications);
+    this.afterQueue.push({ message: stored.message, contextId: stored.contextId });
     this.runAfter();
   }
 
@@ -146,13 +145,10 @@ export class ChatService {
   }
 
   private async afterBatch(items: { message: MessageDto; contextId: string }[]): Promise<void> {
-    // Each step on its own: one failing (say, the activity time) must not cost the notifications.
+    // Each step on its own: one failing (say, the activity time) must not cost the offline emails.
     const step = (name: string, fn: () => Promise<unknown>) =>
       fn().catch((err: unknown) => this.logger.error({ err, messageIds: items.map((i) => i.message.id), step: name }, 'after-send work failed'));
     await step('activity', () => touchContexts(this.db, items.map((i) => ({ contextId: i.contextId, at: i.message.createdAt }))));
-    await step('notifications', async () => {
-      this.hub.notifyMany(await notifyExternalMessages(this.db, items));
-    });
     await step('listener', async () => this.listener?.onMessages(items.map((i) => i.message)));
   }
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { AuthorDto, GroupDto, MemberDto, MessageDto } from '@chatpro/common';
+import type { AuthorDto, GroupDto, MemberDto, MessageDto, NotificationDto } from '@chatpro/common';
 import type { Db, Tx } from '../db/index.ts';
 import {
   attachments,
@@ -20,6 +20,7 @@ import {
 } from '../db/schema.ts';
 import { AppError, badRequest, notFound } from '../http/errors.ts';
 import { presentGroup, presentMessage, type GroupRow, type LinkRow } from '../presenters/chat.ts';
+import { notifyMessage } from './notifications.ts';
 
 export interface Author {
   kind: 'internal' | 'external' | 'system';
@@ -175,6 +176,8 @@ export interface StoredMessage {
   /** False when the client id had been used already: the earlier message is answered. */
   created: boolean;
   contextId: string;
+  /** The notifications the message made (stored with it), for whom to tell live; none when not created. */
+  notifications: { userId: string; notification: NotificationDto }[];
 }
 
 async function existingByClientId(db: Db | Tx, groupId: string, clientId: string, author: Author): Promise<MessageDto | null> {
@@ -203,7 +206,7 @@ export async function storeMessage(
   const body = input.body.trim();
   const run = async (t: Tx): Promise<StoredMessage> => {
     const earlier = await existingByClientId(t, group.id, clientId, author);
-    if (earlier) return { message: earlier, created: false, contextId: group.contextId };
+    if (earlier) return { message: earlier, created: false, contextId: group.contextId, notifications: [] };
     const [seqRow] = await t
       .update(groups)
       .set({ lastSeq: sql`${groups.lastSeq} + 1` })
@@ -238,68 +241,20 @@ export async function storeMessage(
         f.position = position;
       }
     }
-    return { message: presentMessage(row!, authorDto(author), files), created: true, contextId: group.contextId };
+    const message = presentMessage(row!, authorDto(author), files);
+    return { message, created: true, contextId: group.contextId, notifications: await notifyMessage(t, message, group.contextId) };
   };
   if (tx) return run(tx);
   try {
-    if (input.attachmentIds.length === 0) {
-      const stored = await storeTextMessage(db, group, author, clientId, body);
-      if (stored) return stored;
-      // Nothing inserted: a client id seen before, or a merged group; the full path says which.
-    }
     return await db.transaction(run);
   } catch (err) {
     // Two sends of one client id at once: the loser of the unique index answers the winner's message.
     if ((err as { code?: string; cause?: { code?: string } })?.code === '23505' || (err as { cause?: { code?: string } })?.cause?.code === '23505') {
       const earlier = await existingByClientId(db, group.id, clientId, author);
-      if (earlier) return { message: earlier, created: false, contextId: group.contextId };
+      if (earlier) return { message: earlier, created: false, contextId: group.contextId, notifications: [] };
     }
     throw err;
   }
-}
-
-/**
- * The common send, a message without files, in one statement (one round trip, its own
- * transaction): the group's next seq and the insert, unless the client id is already used there or
- * the group was merged, in which case nothing is written and null is answered.
- */
-async function storeTextMessage(
-  db: Db,
-  group: Pick<GroupRow, 'id' | 'contextId'>,
-  author: Author,
-  clientId: string,
-  body: string,
-): Promise<StoredMessage | null> {
-  const userId = author.kind === 'internal' ? author.id : null;
-  const externalId = author.kind === 'external' ? author.id : null;
-  const result = (await db.execute(sql`
-    with next as (
-      update ${groups} set last_seq = last_seq + 1
-      where id = ${group.id} and merged_into is null
-        and not exists (select 1 from ${messages} where group_id = ${group.id} and client_id = ${clientId})
-      returning last_seq
-    )
-    insert into ${messages} (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
-    select ${group.id}, next.last_seq, ${clientId}, ${author.kind}, ${userId}, ${externalId}, ${body} from next
-    returning id, seq, created_at`)) as unknown as { rows: { id: string; seq: number; created_at: Date | string }[] };
-  const row = result.rows[0];
-  if (!row) return null;
-  const message = presentMessage(
-    {
-      id: row.id,
-      groupId: group.id,
-      seq: Number(row.seq),
-      clientId,
-      authorKind: author.kind,
-      authorUserId: userId,
-      authorExternalId: externalId,
-      body,
-      createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
-    },
-    authorDto(author),
-    [],
-  );
-  return { message, created: true, contextId: group.contextId };
 }
 
 /** `timestamptz` as JavaScript's toISOString() writes it (UTC, milliseconds), in SQL. */

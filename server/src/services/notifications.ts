@@ -1,10 +1,11 @@
 /**
- * Notifications in the internal users' message list: one per notified user for each external
- * message, and an access notification when a guest first signs in through a link.
+ * Notifications in the internal users' message list: one per internal member of the group for
+ * each external message (written with the message itself), and an access notification when a
+ * guest first signs in through a link.
  */
 import { and, desc, eq, isNull, lt, sql, count } from 'drizzle-orm';
 import type { MessageDto, NotificationDto } from '@chatpro/common';
-import type { Db } from '../db/index.ts';
+import type { Db, Tx } from '../db/index.ts';
 import { contexts, externalUsers, linkAccesses, messages, notifications } from '../db/schema.ts';
 import type { LinkRow } from '../presenters/chat.ts';
 import { notifiedUsers } from './chat.ts';
@@ -43,70 +44,80 @@ async function present(db: Db, rows: NotificationRow[]): Promise<NotificationDto
 }
 
 /**
- * One notification per internal member of the group for each external message, for a round of
- * messages at once, in one statement whatever their number: the members are found, the rows
- * inserted (in the order of their messages, each with its own clock time) and what the list shows
- * of them read back together. The message's text and author come from the message itself.
+ * The notifications of one message, as the statement that stored it read them back: each row's
+ * id, user and time (toISOString's form, which the list answers too).
  */
-export async function notifyExternalMessages(
-  db: Db,
-  items: { message: MessageDto; contextId: string }[],
-): Promise<{ userId: string; notification: NotificationDto }[]> {
-  const external = items.filter((i) => i.message.author.kind === 'external');
-  if (external.length === 0) return [];
-  const input = JSON.stringify(
-    external.map(({ message, contextId }, idx) => ({ idx, group_id: message.groupId, context_id: contextId, message_id: message.id, external_user_id: message.author.id })),
-  );
-  const result = await db.execute(sql`
-    with input as (
-      select * from json_to_recordset(${input}::json)
-        as x(idx integer, group_id uuid, context_id uuid, message_id uuid, external_user_id uuid)
-    ),
-    inserted as (
-      insert into notifications (user_id, kind, context_id, group_id, message_id, external_user_id, created_at)
-      select gm.user_id, 'message', i.context_id, i.group_id, i.message_id, i.external_user_id, clock_timestamp()
-      from input i join group_members gm on gm.group_id = i.group_id and gm.user_id is not null
-      order by i.idx, gm.user_id
-      returning id, user_id, context_id, group_id, message_id, external_user_id, created_at
-    )
-    select n.id, n.user_id, n.context_id, n.group_id, n.message_id, n.created_at, c.subject, e.id as ext_id, e.name as ext_name, e.email as ext_email
-    from inserted n
-    join contexts c on c.id = n.context_id
-    left join external_users e on e.id = n.external_user_id
-    order by n.created_at, n.id`);
-  const rows = (result as unknown as { rows: InsertedNotification[] }).rows;
-  const messagesById = new Map(external.map((i) => [i.message.id, i.message]));
-  return rows.map((r) => {
-    const message = messagesById.get(r.message_id)!;
-    return {
-      userId: r.user_id,
-      notification: {
-        id: r.id,
-        kind: 'message',
-        contextId: r.context_id,
-        contextSubject: r.subject,
-        groupId: r.group_id,
-        message: { id: message.id, body: message.body, authorName: r.ext_name ?? message.author.name },
-        externalUser: r.ext_id ? { id: r.ext_id, name: r.ext_name!, email: r.ext_email! } : null,
-        linkId: null,
-        createdAt: (r.created_at instanceof Date ? r.created_at : new Date(r.created_at)).toISOString(),
-        readAt: null,
-      },
-    };
-  });
+export interface NotifiedRow {
+  id: string;
+  userId: string;
+  createdAt: string;
 }
 
-interface InsertedNotification {
-  id: string;
-  user_id: string;
-  context_id: string;
-  group_id: string;
-  message_id: string;
-  created_at: Date | string;
-  subject: string;
-  ext_id: string | null;
-  ext_name: string | null;
-  ext_email: string | null;
+/**
+ * SQL: inserts a notification for each internal member of the group of each external message of
+ * `messages` (a relation of id, group_id, context_id, author_external_id and order_key), in order,
+ * each with its own clock time, and returns them. Run in the statement or transaction that stores
+ * the messages: a message is never stored without the notifications it makes, whatever happens to
+ * the process after its commit.
+ */
+export const insertNotificationsSql = (messages: string) => `
+    insert into notifications (user_id, kind, context_id, group_id, message_id, external_user_id, created_at)
+    select gm.user_id, 'message', m.context_id, m.group_id, m.id, m.author_external_id, clock_timestamp()
+    from ${messages} m
+    join group_members gm on gm.group_id = m.group_id and gm.user_id is not null
+    where m.author_external_id is not null
+    order by m.order_key, gm.user_id
+    returning id, user_id, message_id, created_at`;
+
+/** SQL: a NotifiedRow[] as JSON, of the rows `n` returned by insertNotificationsSql. */
+export const notifiedJsonSql = `json_agg(json_build_object(
+      'id', n.id, 'userId', n.user_id, 'createdAt', to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    ) order by n.created_at, n.id)`;
+
+/** The `notification:new` of each notified user for an external message, as the list presents them. */
+export function presentMessageNotifications(
+  message: MessageDto,
+  contextId: string,
+  notified: NotifiedRow[] | string | null,
+  about: { subject: string; externalName: string; externalEmail: string },
+): { userId: string; notification: NotificationDto }[] {
+  // JSON arrives parsed from node-postgres and drizzle, as text through PGlite's wire protocol.
+  const rows: NotifiedRow[] = typeof notified === 'string' ? (JSON.parse(notified) as NotifiedRow[]) : (notified ?? []);
+  return rows.map((r) => ({
+    userId: r.userId,
+    notification: {
+      id: r.id,
+      kind: 'message',
+      contextId,
+      contextSubject: about.subject,
+      groupId: message.groupId,
+      message: { id: message.id, body: message.body, authorName: about.externalName },
+      externalUser: { id: message.author.id!, name: about.externalName, email: about.externalEmail },
+      linkId: null,
+      createdAt: r.createdAt,
+      readAt: null,
+    },
+  }));
+}
+
+/**
+ * The notifications of one external message stored in `tx` (the path of a message with files,
+ * a guest's first message, a replay): one statement that inserts them and reads what they show.
+ */
+export async function notifyMessage(tx: Tx, message: MessageDto, contextId: string): Promise<{ userId: string; notification: NotificationDto }[]> {
+  if (message.author.kind !== 'external' || !message.author.id) return [];
+  const result = await tx.execute(sql`
+    with one as (
+      select ${message.id}::uuid as id, ${message.groupId}::uuid as group_id, ${contextId}::uuid as context_id,
+        ${message.author.id}::uuid as author_external_id, 0 as order_key
+    ),
+    n as (${sql.raw(insertNotificationsSql('one'))})
+    select (select ${sql.raw(notifiedJsonSql)} from n) as notified, c.subject, e.name as external_name, e.email as external_email
+    from contexts c, external_users e
+    where c.id = ${contextId} and e.id = ${message.author.id}`);
+  const [row] = (result as unknown as { rows: { notified: NotifiedRow[] | string | null; subject: string; external_name: string; external_email: string }[] }).rows;
+  if (!row) return [];
+  return presentMessageNotifications(message, contextId, row.notified, { subject: row.subject, externalName: row.external_name, externalEmail: row.external_email });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Group commit of text messages: the sends that arrive in one tick (any socket, any group) are
- * stored by one statement, hence one round trip and one transaction. Each group's last_seq
+ * stored by one statement, with their notifications, hence one round trip and one transaction. Each group's last_seq
  * grows by its count (groups locked in id order, so that batches of several processes never
  * deadlock), and its messages take consecutive seqs in arrival order. A message is answered
  * only after its batch committed; a batch that fails answers each of its senders with the error
@@ -22,6 +22,7 @@ import type { Database, Db } from '../db/index.ts';
 import { AppError } from '../http/errors.ts';
 import { presentMessage, type GroupRow } from '../presenters/chat.ts';
 import { authorDto, storeMessage, type Author, type StoredMessage } from './chat.ts';
+import { insertNotificationsSql, notifiedJsonSql, presentMessageNotifications, type NotifiedRow } from './notifications.ts';
 
 export interface TextSend {
   group: Pick<GroupRow, 'id' | 'contextId'>;
@@ -170,7 +171,7 @@ export class SendBatcher {
       const o = outcome.get(of)!;
       if ('err' in o) p.reject(o.err);
       else if (!sameAuthor(of.author, p.author)) p.reject(new AppError(409, 'conflict', 'This client id was used by someone else'));
-      else p.resolve({ ...o.ok, created: false });
+      else p.resolve({ ...o.ok, created: false, notifications: [] });
     }
   }
 
@@ -179,6 +180,7 @@ export class SendBatcher {
       batch.map((p, idx) => ({
         idx,
         group_id: p.group.id,
+        context_id: p.group.contextId,
         client_id: p.clientId,
         author_kind: p.author.kind,
         author_user_id: p.author.kind === 'internal' ? p.author.id : null,
@@ -204,12 +206,15 @@ export class SendBatcher {
  * in id order before `bumped` updates them (it reads `locked` in full first), FOR NO KEY UPDATE:
  * the lock the update takes anyway (FOR UPDATE would also block, and deadlock with, the
  * foreign-key checks of the notifications and emails inserted meanwhile). A merged group is left
- * out, and so are its messages.
+ * out, and so are its messages. The notifications of the guests' messages are inserted by the
+ * same statement (`n`), and read back with what they show (`notified`, the context's subject, the
+ * guest's name and email): a message is never committed without them, and they are told live
+ * with its broadcast.
  */
 const BATCH_SQL = `
   with input as (
     select * from json_to_recordset($1::json)
-      as x(idx integer, group_id uuid, client_id text, author_kind author_kind, author_user_id uuid, author_external_id uuid, body text)
+      as x(idx integer, group_id uuid, context_id uuid, client_id text, author_kind author_kind, author_user_id uuid, author_external_id uuid, body text)
   ),
   fresh as (
     select i.* from input i
@@ -227,11 +232,23 @@ const BATCH_SQL = `
     from counts c
     where g.id = c.group_id and g.id in (select id from locked)
     returning g.id, g.last_seq, c.n
-  )
-  insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
-  select f.group_id, b.last_seq - b.n + row_number() over (partition by f.group_id order by f.idx), f.client_id, f.author_kind, f.author_user_id, f.author_external_id, f.body
-  from fresh f join bumped b on b.id = f.group_id
-  returning id, group_id, client_id, seq, created_at`;
+  ),
+  inserted as (
+    insert into messages (group_id, seq, client_id, author_kind, author_user_id, author_external_id, body)
+    select f.group_id, b.last_seq - b.n + row_number() over (partition by f.group_id order by f.idx), f.client_id, f.author_kind, f.author_user_id, f.author_external_id, f.body
+    from fresh f join bumped b on b.id = f.group_id
+    returning id, group_id, client_id, seq, created_at, author_external_id
+  ),
+  placed as (
+    select i.*, f.context_id, f.idx as order_key from inserted i join fresh f on f.group_id = i.group_id and f.client_id = i.client_id
+  ),
+  n as (${insertNotificationsSql('placed')}),
+  notified as (select n.message_id, ${notifiedJsonSql} as list from n group by n.message_id)
+  select p.id, p.group_id, p.client_id, p.seq, p.created_at, nd.list as notified, c.subject, e.name as external_name, e.email as external_email
+  from placed p
+  left join notified nd on nd.message_id = p.id
+  left join contexts c on nd.list is not null and c.id = p.context_id
+  left join external_users e on nd.list is not null and e.id = p.author_external_id`;
 
 /** Runs the batch through drizzle (PGlite, and tests that wrap the statement in a transaction of their own). */
 async function executeBatch(db: Db, json: string): Promise<InsertedRow[]> {
@@ -268,11 +285,11 @@ export function pgliteExecutor(client: PGlite): (db: Db, json: string) => Promis
   return async (_db, json) => {
     await prepareOnce(client, exclusive);
     const { messages } = await exclusive(() => client.execProtocol(Buffer.concat([serialize.bind({ statement: BATCH_STATEMENT, values: [json] }), serialize.execute({}), serialize.sync()])));
-    // Text columns in RETURNING's order (seq and created_at as text, as InsertedRow allows).
+    // Text columns in the select's order (seq, created_at and the JSON as text, as InsertedRow allows).
     return messages.flatMap((m) => {
       if (m.name !== 'dataRow') return [];
-      const [id, group_id, client_id, seq, created_at] = (m as wire.DataRowMessage).fields as [string, string, string, string, string];
-      return [{ id, group_id, client_id, seq, created_at }];
+      const [id, group_id, client_id, seq, created_at, notified, subject, external_name, external_email] = (m as wire.DataRowMessage).fields as (string | null)[];
+      return [{ id: id!, group_id: group_id!, client_id: client_id!, seq: seq!, created_at: created_at!, notified: notified ?? null, subject: subject ?? null, external_name: external_name ?? null, external_email: external_email ?? null }];
     });
   };
 }
@@ -306,6 +323,11 @@ export interface InsertedRow {
   client_id: string;
   seq: number | string;
   created_at: Date | string;
+  /** The message's notifications (external messages only), with what they show. */
+  notified: NotifiedRow[] | string | null;
+  subject: string | null;
+  external_name: string | null;
+  external_email: string | null;
 }
 
 const sameAuthor = (a: Author, b: Author) => a.kind === b.kind && a.id === b.id;
@@ -326,5 +348,8 @@ function stored(p: Pending, row: InsertedRow): StoredMessage {
     authorDto(p.author),
     [],
   );
-  return { message, created: true, contextId: p.group.contextId };
+  const notifications = row.notified
+    ? presentMessageNotifications(message, p.group.contextId, row.notified, { subject: row.subject!, externalName: row.external_name!, externalEmail: row.external_email! })
+    : [];
+  return { message, created: true, contextId: p.group.contextId, notifications };
 }
