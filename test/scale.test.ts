@@ -65,6 +65,7 @@ describeEngines('several server processes', (engine) => {
       const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
       const atPiero = collect<Msg>(pieroSocket, 'message:new');
       const atGuest = collect<Msg>(guestSocket, 'message:new');
+      const notified = collect<{ kind: string; message: { body: string } | null }>(pieroSocket, 'notification:new');
       const sent: string[] = [];
       // What each side sent, as its acks gave it back (the sending socket is left out of the broadcast).
       const acked = { piero: [] as Msg[], guest: [] as Msg[] };
@@ -105,6 +106,9 @@ describeEngines('several server processes', (engine) => {
         expect(all.every((m) => m.groupId === groupId)).to.equal(true);
       }
       expect(last.message.seq).to.equal(sent.length + 1);
+      // Each of the guest's messages (stored on the guest's process) notified Piero on his, once.
+      const fromGuest = sent.filter((body) => !body.startsWith('piero'));
+      expect(notified.map((n) => `${n.kind} ${n.message?.body}`).sort()).to.deep.equal(fromGuest.map((body) => `message ${body}`).sort());
       // A change on one process reaches the membership caches of the other (the link closes).
       const closed = await asPiero.patch(`/api/links/${(await linkId(a, groupId))!}`, { expiresAt: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date()) });
       expect(closed.status, closed.text).to.be.oneOf([200, 204]);

@@ -184,11 +184,25 @@ export class Hub {
     this.notifyMany([{ userId, notification }]);
   }
 
-  /** Notifications to internal users: here at once, and to the other processes in one serverSideEmit. */
+  /** Notifications told here this tick, for the other processes (one NOTIFY for all of them). */
+  private notifyOutbox: { userId: string; notification: NotificationDto }[] = [];
+
+  /**
+   * Notifications to internal users: here at once, and to the other processes with the rest of
+   * the tick's (each message's come with its broadcast: one serverSideEmit per tick, not per message).
+   */
   notifyMany(list: { userId: string; notification: NotificationDto }[]): void {
     if (list.length === 0) return;
     for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
-    if (this.clustered) this.toOthers('hub:notify', list);
+    if (!this.clustered) return;
+    const first = this.notifyOutbox.length === 0;
+    this.notifyOutbox.push(...list);
+    if (!first) return;
+    setImmediate(() => {
+      const told = this.notifyOutbox;
+      this.notifyOutbox = [];
+      this.toOthers('hub:notify', told);
+    });
   }
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
