@@ -3,7 +3,8 @@
  * own to a server in a process of its own; it dies a third of the way through and starts again.
  * The clients reconnect, resume every group from the end of what they have, and send again
  * whatever was not acknowledged, with the same ids. Every message ends up stored once, with the
- * seq it was acknowledged with, and every member has every message of its groups, once.
+ * seq it was acknowledged with, each guest's message notified the group's internal member once,
+ * and every member has every message of its groups, once.
  * FAULTS_DEBUG=1 prints the progress every 2 s.
  */
 import { expect } from 'chai';
@@ -101,6 +102,15 @@ describeEngines('crash of the server process', (engine) => {
       for (const m of acked) expect(stored.get(m.clientId)?.seq, m.clientId).to.equal(m.seq);
       expect(ackedBeforeKill).to.have.length(KILL_AT);
       for (const m of ackedBeforeKill) expect(stored.get(m.clientId)?.groupId).to.equal(m.groupId);
+      // Notified: each guest's message once per internal member of its group (one in each), those
+      // acknowledged just before the kill too; nobody for an internal user's message.
+      const notes = await db.db.select({ messageId: schema.notifications.messageId }).from(schema.notifications).where(inArray(schema.notifications.groupId, groupIds));
+      const perMessage = new Map<string, number>();
+      for (const n of notes) if (n.messageId) perMessage.set(n.messageId, (perMessage.get(n.messageId) ?? 0) + 1);
+      const fromGuests = ours.filter((r) => r.authorKind === 'external');
+      expect(fromGuests.length).to.equal(MESSAGES * (GUESTS_PER_TEAM / (GUESTS_PER_TEAM + 1)));
+      expect(fromGuests.filter((r) => perMessage.get(r.id) !== 1).map((r) => r.clientId), 'guest messages without exactly one notification').to.deep.equal([]);
+      expect(ours.filter((r) => r.authorKind === 'internal' && perMessage.has(r.id)).map((r) => r.clientId), 'internal messages notified').to.deep.equal([]);
       // Every group numbered 1..n without a hole.
       const byGroup = new Map<string, typeof rows>();
       for (const r of rows) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), r]);
