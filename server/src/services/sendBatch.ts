@@ -1,8 +1,8 @@
 /**
  * Group commit of text messages: the sends that arrive in one tick (any socket, any group) are
- * stored by one statement, with their notifications, hence one round trip and one transaction. Each group's last_seq
- * grows by its count (groups locked in id order, so that batches of several processes never
- * deadlock), and its messages take consecutive seqs in arrival order. A message is answered
+ * stored by one statement, with their notifications, hence one round trip and one transaction.
+ * Each group's last_seq grows by its count (groups locked in id order, so that batches of several
+ * processes never deadlock), and its messages take consecutive seqs in arrival order. A message is answered
  * only after its batch committed; a batch that fails answers each of its senders with the error
  * and leaves nothing of itself behind (one statement: all or nothing).
  *
