@@ -47,6 +47,29 @@ class Badge {
     return this.unread;
   }
 
+  private counting: Promise<void> | null = null;
+  private countAgain = false;
+
+  /**
+   * Counts now, or once more after the count in flight: a burst of notifications (a guest writing
+   * ten lines, each told as it is stored) makes two requests, not ten, and the badge ends on the
+   * newest count. Resolves once that last count is done.
+   */
+  refreshSoon(): Promise<void> {
+    this.countAgain = true;
+    this.counting ??= (async () => {
+      try {
+        while (this.countAgain) {
+          this.countAgain = false;
+          await this.refresh();
+        }
+      } finally {
+        this.counting = null;
+      }
+    })();
+    return this.counting;
+  }
+
   /** Opens the live socket (once) and the polling alarm, then counts. */
   async start(): Promise<void> {
     const token = await getToken();
@@ -54,7 +77,7 @@ class Badge {
     await browser.alarms.create(POLL_ALARM, { periodInMinutes: POLL_MINUTES });
     if (!this.socket) {
       const socket = io(await getServer(), { transports: ['websocket'], auth: { token }, reconnectionDelayMax: 30_000 });
-      const refresh = () => void this.refresh();
+      const refresh = () => void this.refreshSoon();
       socket.on('notification:new', refresh);
       socket.on('connect', refresh);
       socket.on('connect_error', (err) => {

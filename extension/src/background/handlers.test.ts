@@ -89,6 +89,19 @@ describe('extension background: token handling and messages', () => {
     expect(await getToken()).to.equal(null);
   });
 
+  it('counts the badge once more after the count in flight, however many notifications came meanwhile', async () => {
+    await saveSignIn('cpx_tok', { id: 'u1', name: 'P', email: 'p@t.test' });
+    let unread = 0;
+    fetchStub = stubFetch({ 'GET /api/contexts': () => ({ status: 200, body: { items: [{ unread: ++unread }], nextCursor: null } }) });
+    await Promise.all(Array.from({ length: 10 }, () => badge.refreshSoon()));
+    expect(fetchStub.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`)).to.deep.equal(['GET /api/contexts', 'GET /api/contexts']);
+    expect(await fakeBrowser.action.getBadgeText({})).to.equal('2');
+    // Once it is done, the next notification counts again.
+    await badge.refreshSoon();
+    expect(fetchStub.calls).to.have.length(3);
+    expect(await fakeBrowser.action.getBadgeText({})).to.equal('3');
+  });
+
   it('never sends an empty subject', () => {
     expect(contextFromDraft({ subject: ' ', to: [], cc: [], bodyHtml: '' }).subject).to.equal('(senza oggetto)');
   });
