@@ -268,7 +268,7 @@ describeEngines('group commit of sends', (engine) => {
     it('stores a guest’s message and its notifications in one commit, and tells the members at once', async () => {
       const notifications = async (messageId: string) => db.select().from(schema.notifications).where(eq(schema.notifications.messageId, messageId));
       const id = cid();
-      const told = next<{ message: { id: string }; contextSubject: string }>(pieroSocket, 'notification:new', (n) => n.message?.body === 'Subito?');
+      const told = next<{ message: { id: string; body: string } | null; contextSubject: string }>(pieroSocket, 'notification:new', (n) => n.message?.body === 'Subito?');
       const ack = await ask(guestSocket, 'message:send', { groupId, clientId: id, body: 'Subito?' });
       expect(ack.ok, JSON.stringify(ack)).to.equal(true);
       // Read as soon as the ack came: the after-send round (50 ms on PostgreSQL, 250 on PGlite)
