@@ -1,6 +1,6 @@
 /** Presenters: the one shape of each entity that HTTP answers and socket events carry. */
-import type { AttachmentDto, ContextDto, ContextSummaryDto, TemplateDto, UserDto } from '@chatpro/common';
-import type { attachments, contexts, noteTemplates, users } from '../db/schema.ts';
+import type { AttachmentDto, ContextDto, ContextSummaryDto, NotificationDto, TemplateDto, UserDto } from '@chatpro/common';
+import type { attachments, contexts, notifications, noteTemplates, users } from '../db/schema.ts';
 import { sanitizeBody } from '../services/sanitize.ts';
 
 type User = Pick<typeof users.$inferSelect, 'id' | 'email' | 'name'>;
@@ -66,3 +66,30 @@ export const presentTemplate = (t: typeof noteTemplates.$inferSelect): TemplateD
   createdAt: t.createdAt.toISOString(),
   updatedAt: t.updatedAt.toISOString(),
 });
+
+type NotificationRow = Pick<typeof notifications.$inferSelect, 'id' | 'kind' | 'contextId' | 'groupId' | 'messageId' | 'linkId' | 'readAt'> & {
+  /** A Date from the drivers, or toISOString()'s text from JSON made in the database. */
+  createdAt: Date | string;
+};
+
+/**
+ * A notification of the message list, as the list answers it and `notification:new` tells it:
+ * the context's subject, the message's text (by the guest) and the guest it is about.
+ */
+export function presentNotification(
+  n: NotificationRow,
+  about: { subject: string; body: string | null; externalUser: { id: string; name: string; email: string } | null },
+): NotificationDto {
+  return {
+    id: n.id,
+    kind: n.kind,
+    contextId: n.contextId,
+    contextSubject: about.subject,
+    groupId: n.groupId,
+    message: n.messageId ? { id: n.messageId, body: about.body ?? '', authorName: about.externalUser?.name ?? '' } : null,
+    externalUser: about.externalUser,
+    linkId: n.linkId,
+    createdAt: typeof n.createdAt === 'string' ? n.createdAt : n.createdAt.toISOString(),
+    readAt: n.readAt?.toISOString() ?? null,
+  };
+}

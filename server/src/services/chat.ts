@@ -3,7 +3,7 @@
  * in the same transaction (a row lock on that group only); reads walk the (group, seq) index.
  */
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AuthorDto, GroupDto, MemberDto, MessageDto, NotificationDto } from '@chatpro/common';
 import type { Db, Tx } from '../db/index.ts';
 import {
@@ -21,6 +21,7 @@ import {
 import { AppError, badRequest, notFound } from '../http/errors.ts';
 import { presentGroup, presentMessage, type GroupRow, type LinkRow } from '../presenters/chat.ts';
 import { notifyMessage } from './notifications.ts';
+import { isoTimeSql } from './time.ts';
 
 export interface Author {
   kind: 'internal' | 'external' | 'system';
@@ -257,8 +258,6 @@ export async function storeMessage(
   }
 }
 
-/** `timestamptz` as JavaScript's toISOString() writes it (UTC, milliseconds), in SQL. */
-const isoTime = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Messages after `sinceSeq`, in order, at most `limit`; `hasMore` says there are others after.
@@ -285,10 +284,10 @@ export async function messagesSince(db: Db | Tx, groupId: string, sinceSeq: numb
           'contentType', a.content_type,
           'size', a.size,
           'url', '/api/attachments/' || a.id,
-          'createdAt', ${isoTime(sql`a.created_at`)}) order by a.position, a.created_at)
+          'createdAt', ${sql.raw(isoTimeSql('a.created_at'))}) order by a.position, a.created_at)
         from ${attachments} a
         where a.message_id = m.id and a.complete), '[]'::json),
-      'createdAt', ${isoTime(sql`m.created_at`)}) order by m.seq), '[]'::json)::text as page
+      'createdAt', ${sql.raw(isoTimeSql('m.created_at'))}) order by m.seq), '[]'::json)::text as page
     from (
       select * from ${messages}
       where group_id = ${groupId} and seq > ${sinceSeq}

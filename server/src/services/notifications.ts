@@ -8,7 +8,9 @@ import type { MessageDto, NotificationDto } from '@chatpro/common';
 import type { Db, Tx } from '../db/index.ts';
 import { contexts, externalUsers, linkAccesses, messages, notifications } from '../db/schema.ts';
 import type { LinkRow } from '../presenters/chat.ts';
+import { presentNotification } from '../presenters/index.ts';
 import { notifiedUsers } from './chat.ts';
+import { isoTimeSql } from './time.ts';
 
 type NotificationRow = typeof notifications.$inferSelect;
 
@@ -29,18 +31,9 @@ async function present(db: Db, rows: NotificationRow[]): Promise<NotificationDto
     .leftJoin(externalUsers, eq(externalUsers.id, notifications.externalUserId))
     .where(sql`${notifications.id} in ${rows.map((r) => r.id)}`)
     .orderBy(desc(notifications.createdAt), desc(notifications.id));
-  return full.map((r) => ({
-    id: r.n.id,
-    kind: r.n.kind,
-    contextId: r.n.contextId,
-    contextSubject: r.subject,
-    groupId: r.n.groupId,
-    message: r.n.messageId ? { id: r.n.messageId, body: r.body ?? '', authorName: r.extName ?? '' } : null,
-    externalUser: r.extId ? { id: r.extId, name: r.extName!, email: r.extEmail! } : null,
-    linkId: r.n.linkId,
-    createdAt: r.n.createdAt.toISOString(),
-    readAt: r.n.readAt?.toISOString() ?? null,
-  }));
+  return full.map((r) =>
+    presentNotification(r.n, { subject: r.subject, body: r.body, externalUser: r.extId ? { id: r.extId, name: r.extName!, email: r.extEmail! } : null }),
+  );
 }
 
 /**
@@ -71,7 +64,7 @@ export const insertNotificationsSql = (messages: string) => `
 
 /** SQL: a NotifiedRow[] as JSON, of the rows `n` returned by insertNotificationsSql. */
 export const notifiedJsonSql = `json_agg(json_build_object(
-      'id', n.id, 'userId', n.user_id, 'createdAt', to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      'id', n.id, 'userId', n.user_id, 'createdAt', ${isoTimeSql('n.created_at')}
     ) order by n.created_at, n.id)`;
 
 /** The `notification:new` of each notified user for an external message, as the list presents them. */
@@ -83,20 +76,13 @@ export function presentMessageNotifications(
 ): { userId: string; notification: NotificationDto }[] {
   // JSON arrives parsed from node-postgres and drizzle, as text through PGlite's wire protocol.
   const rows: NotifiedRow[] = typeof notified === 'string' ? (JSON.parse(notified) as NotifiedRow[]) : (notified ?? []);
+  const externalUser = { id: message.author.id!, name: about.externalName, email: about.externalEmail };
   return rows.map((r) => ({
     userId: r.userId,
-    notification: {
-      id: r.id,
-      kind: 'message',
-      contextId,
-      contextSubject: about.subject,
-      groupId: message.groupId,
-      message: { id: message.id, body: message.body, authorName: about.externalName },
-      externalUser: { id: message.author.id!, name: about.externalName, email: about.externalEmail },
-      linkId: null,
-      createdAt: r.createdAt,
-      readAt: null,
-    },
+    notification: presentNotification(
+      { id: r.id, kind: 'message', contextId, groupId: message.groupId, messageId: message.id, linkId: null, createdAt: r.createdAt, readAt: null },
+      { subject: about.subject, body: message.body, externalUser },
+    ),
   }));
 }
 

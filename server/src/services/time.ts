@@ -2,6 +2,13 @@
 export const ORG_TIME_ZONE = 'Europe/Rome';
 
 /**
+ * SQL: a `timestamptz` expression as JavaScript's toISOString() writes it (UTC, milliseconds), for
+ * statements that answer JSON made in the database: what they answer equals what a presenter
+ * makes of the same row.
+ */
+export const isoTimeSql = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
  * One Intl.DateTimeFormat per locale, zone and options, made once: making one costs ~0.15 ms and
  * native (ICU) memory that the garbage collector does not see, so a formatter per call made an
  * export of 10,000 messages spend 1.6 s and ~280 MiB of RSS on its dates.
