@@ -287,6 +287,25 @@ describeEngines('group commit of sends', (engine) => {
       expect(await notifications(own.message.id)).to.deep.equal([]);
     });
 
+    it('writes and tells a guest’s notifications on the one-message path too (a batch replayed message by message)', async () => {
+      const batcher = server.chat.batcher;
+      const real = batcher.execute;
+      // A serialization failure: the batcher replays each of its messages alone, through storeMessage.
+      batcher.execute = () => Promise.reject(Object.assign(new Error('could not serialize access'), { code: '40001' }));
+      try {
+        const replayedBefore = batcher.stats.replayed;
+        const told = next<{ message: { id: string; body: string } | null }>(pieroSocket, 'notification:new', (n) => n.message?.body === 'Di nuovo io');
+        const ack = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'Di nuovo io' });
+        expect(ack.ok, JSON.stringify(ack)).to.equal(true);
+        expect(batcher.stats.replayed).to.equal(replayedBefore + 1);
+        const rows = await db.select().from(schema.notifications).where(eq(schema.notifications.messageId, ack.message.id));
+        expect(rows).to.have.length(1);
+        expect((await told).message!.id).to.equal(ack.message.id);
+      } finally {
+        batcher.execute = real;
+      }
+    });
+
     it('answers every sender of a batch whose commit fails with an error, and stores nothing of it', async () => {
       const batcher = server.chat.batcher;
       const real = batcher.execute;
