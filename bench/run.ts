@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: on loopback, side by side, a bare socket.io relay (no storage), a relay that
  * commits each message to the same database before broadcasting (the naive floor of this stack:
- * one autocommit insert per message), and ChatPro's real send path (guests and internal users
+ * one autocommit insert per message), the same relay with group commit (the inserts of a loop
+ * turn as one statement: what batching alone makes of the floor), and ChatPro's real send path (guests and internal users
  * signed in through the dev provider, one real group per guest and internal user, `message:send`,
  * notifications and offline-email bookkeeping on). Latency is the sender's send → the group's
  * broadcast received by its other member (the sender's own socket has the message in its ack, and
- * is left out of the broadcast, in the relays as in the product). For each of the three it also
+ * is left out of the broadcast, in the relays as in the product). For each of them it also
  * searches the highest rate sustained with p99 ≤ 50 ms and nothing lost. Prints tables and writes
  * bench/results/<date>.json.
  *
@@ -56,8 +57,8 @@ const { values: args } = parseArgs({
     'no-search': { type: 'boolean', default: false },
     /** Skips bench/extra.ts (resume, export, idle sockets, cross-process). */
     'no-extra': { type: 'boolean', default: false },
-    /** Which of the three to run: bare, committed, product. */
-    paths: { type: 'string', default: 'bare,committed,product' },
+    /** Which to run: bare, committed, batched, product. */
+    paths: { type: 'string', default: 'bare,committed,batched,product' },
   },
 });
 const clients = args.quick ? 40 : Number(args.clients);
@@ -210,12 +211,59 @@ async function searchRate(label: { engine: string; path: string }, known: Result
   return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
 }
 
-/** The floor: socket.io alone, optionally committing each message (one autocommit insert) first. */
-async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; sustained: Sustained | null }> {
+/**
+ * Group commit at its simplest: the sends of one loop turn stored by one multi-row insert (at most
+ * two in flight, as ChatPro's batcher), each answered and broadcast once it committed. What
+ * batching alone makes of the floor on this machine, with none of the product's work.
+ */
+function groupCommit(db: Db): (row: { room: string; id: string; body: string }) => Promise<void> {
+  let queue: { room: string; id: string; body: string; done: (err?: unknown) => void }[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    while (queue.length > 0 && inFlight < 2) {
+      const batch = queue.slice(0, 256);
+      queue = queue.slice(256);
+      inFlight++;
+      db.execute(sql`insert into bench_relay (room, client_id, body) select room, id, body from json_to_recordset(${JSON.stringify(batch.map(({ room, id, body }) => ({ room, id, body })))}::json) as x(room text, id text, body text)`).then(
+        () => batch.forEach((b) => b.done()),
+        (err: unknown) => batch.forEach((b) => b.done(err)),
+      ).finally(() => {
+        inFlight--;
+        schedule();
+      });
+    }
+  };
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || inFlight >= 2) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ ...row, done: (err) => (err ? reject(err) : resolve()) });
+      schedule();
+    });
+}
+
+const RELAY_PATHS = { bare: 'bare relay', committed: 'committed relay', batched: 'batched relay' } as const;
+
+/**
+ * The floor: socket.io alone (bare), or committing each message first: one autocommit insert per
+ * message (committed, the naive floor), or the inserts of a loop turn together (batched).
+ */
+async function relay(engine: string, db: Db | null, kind: keyof typeof RELAY_PATHS): Promise<{ rows: Result[]; sustained: Sustained | null }> {
   collectGarbage();
   const http = createServer();
   const io = new Server(http, { serveClient: false });
   let inFlight = 0;
+  const store =
+    kind === 'bare' || !db
+      ? null
+      : kind === 'batched'
+        ? groupCommit(db)
+        : async (m: { room: string; id: string; body: string }) => void (await db.execute(sql`insert into bench_relay (room, client_id, body) values (${m.room}, ${m.id}, ${m.body})`));
   io.on('connection', (socket) => {
     // Pairs of sockets share a room, as a guest and an internal user share a group.
     const room = `group:${Number(socket.handshake.auth.i) % Math.max(1, Math.floor(clients / 2))}`;
@@ -223,7 +271,7 @@ async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; s
     socket.on('send', async (m: { id: string; body: string }, ack: (r: unknown) => void) => {
       inFlight++;
       try {
-        if (db) await db.execute(sql`insert into bench_relay (room, client_id, body) values (${room}, ${m.id}, ${m.body})`);
+        if (store) await store({ room, id: m.id, body: m.body });
         ack({ ok: true });
         socket.to(room).emit('msg', m);
       } catch {
@@ -235,7 +283,7 @@ async function relay(engine: string, db: Db | null): Promise<{ rows: Result[]; s
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const label = { engine, path: db ? 'committed relay' : 'bare relay' };
+  const label = { engine, path: RELAY_PATHS[kind] };
   const load = await Load.start(url, 'relay', Array.from({ length: clients }, (_, i) => ({ auth: { i } })));
   const rows: Result[] = [];
   let sustained: Sustained | null = null;
@@ -367,17 +415,18 @@ for (const engine of engines) {
   await withEngine(engine, async (options) => {
     if (paths.has('bare')) {
       // The ceiling: what socket.io alone sustains on this machine, with the load generator beside it.
-      const bare = await relay(engine, null);
+      const bare = await relay(engine, null, 'bare');
       results.push(...bare.rows);
       if (bare.sustained) sustained.push(bare.sustained);
     }
-    if (paths.has('committed')) {
+    for (const kind of ['committed', 'batched'] as const) {
+      if (!paths.has(kind)) continue;
       const database = await openDatabase(options);
       await database.db.execute(sql`create table if not exists bench_relay (id bigserial primary key, room text not null, client_id text not null, body text not null)`);
-      const committed = await relay(engine, database.db);
+      const floor = await relay(engine, database.db, kind);
       await database.close();
-      results.push(...committed.rows);
-      if (committed.sustained) sustained.push(committed.sustained);
+      results.push(...floor.rows);
+      if (floor.sustained) sustained.push(floor.sustained);
     }
     if (paths.has('product')) {
       // PGlite is one process's memory: the product path gets a fresh one.
@@ -426,11 +475,15 @@ console.log('');
 for (const r of ratios) console.log(`${r.engine} @ ${r.rate} msg/s: send/committed floor p50 ×${r.p50}, p99 ×${r.p99}`);
 console.log(`\n${figureTable(figures)}`);
 const throughput = engines.map((engine) => {
-  const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
-  const send = sustained.find((s) => s.engine === engine && s.path === 'ChatPro send');
-  return { engine, floor: floor?.rate ?? null, send: send?.rate ?? null, ratio: floor?.rate && send ? +(send.rate / floor.rate).toFixed(2) : null };
+  const rate = (path: string) => sustained.find((s) => s.engine === engine && s.path === path)?.rate ?? null;
+  const [floor, send, batched] = [rate('committed relay'), rate('ChatPro send'), rate('batched relay')];
+  const over = (r: number | null) => (floor && r !== null ? +(r / floor).toFixed(2) : null);
+  return { engine, floor, send, ratio: over(send), batched, batchedRatio: over(batched) };
 });
-for (const t of throughput) if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
+for (const t of throughput) {
+  if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
+  if (t.batched !== null) console.log(`${t.engine}: group commit alone (batched relay) ${t.batched} msg/s, ×${t.batchedRatio} the committed floor`);
+}
 for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
 const file = resultsPath('.json', true);
 writeFileSync(
