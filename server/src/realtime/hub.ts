@@ -8,15 +8,22 @@
 import type { ClientToServerEvents, GroupDto, MessageDto, NotificationDto, ServerToClientEvents } from '@chatpro/common';
 import type { SessionData } from 'express-session';
 import type { Server } from 'socket.io';
-import type { GroupAccess } from '../policies/groupPolicy.ts';
+import type { ChatActor, GroupAccess } from '../policies/groupPolicy.ts';
 
 export interface SocketData {
   internalUserId?: string;
   externalUserId?: string;
   /** Membership checks cached per socket; dropped when a link or a group changes. */
   access: Map<string, GroupAccess>;
-  /** The session a browser socket came with (not an extension token's): its id and lifetime fields. */
-  session?: { sid: string; data: SessionData };
+  /**
+   * The session a browser socket came with (not an extension token's): its id and lifetime
+   * fields, the timer of its next check and when an event of the socket's last touched it.
+   */
+  session?: { sid: string; data: SessionData; timer?: NodeJS.Timeout; touchedAt?: number };
+  /** Who the socket speaks for, as loaded when it connected (null: nobody any more). */
+  actor?: Promise<ChatActor | null>;
+  /** The client's address, by the `trust proxy` rule. */
+  ip?: string;
 }
 
 /** What a cached membership check is dropped for: its group, or the link it went through. */

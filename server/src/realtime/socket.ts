@@ -60,6 +60,7 @@ const MAX_TIMER_MS = 6 * 3600 * 1000;
 
 export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
   const { db, chat, logger, limits, lifetime } = deps;
+  const touchEvery = Math.min(60_000, lifetime.config.idleTimeoutMs / 4);
 
   io.use((socket, next) => {
     // The browser extension's background worker: an extension token, internal users only.
@@ -104,36 +105,18 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
     next();
   });
 
-  io.on('connection', (socket) => {
-    const ip = deps.ipOf(socket.request);
-    // Each socket's own budget of events; past it, an error ack (with retryAfter) and nothing done.
-    const bucket = new TokenBucket(limits.config.socket.eventsPerSecond, limits.config.socket.burst);
-    socket.use((packet, next) => {
-      const wait = bucket.take();
-      if (wait === 0) return next();
-      const ack = packet[packet.length - 1];
-      if (typeof ack === 'function') (ack as AnyAck)(errorAck(new RateLimitedError(wait), logger));
-    });
-    watchSession(socket);
-    const actorPromise: Promise<ChatActor | null> = loadActor(db, {
-      userId: socket.data.internalUserId,
-      externalUserId: socket.data.externalUserId,
-    });
-    actorPromise.then(
-      (actor) => {
-        if (!actor) return socket.disconnect(true);
-        void socket.join(actor.kind === 'internal' ? rooms.user(actor.id) : rooms.ext(actor.id));
-      },
-      // The database is out of reach: the client reconnects (and resumes) once it is back.
-      (err: unknown) => {
-        logger.warn({ err: (err as Error).message }, 'socket: could not load the user');
-        socket.disconnect(true);
-      },
-    );
+  /**
+   * The events a client sends, each with its schema and its handler. The listeners are made once
+   * and shared by every socket (socket.io calls a listener with its socket as `this`): what a
+   * socket keeps of its own is in `socket.data`, so that an idle guest costs no closures per event.
+   */
+  const listeners: [string, (this: ChatSocket, raw: unknown, maybeAck?: unknown) => void][] = [];
 
-    /** Validates, runs, and answers through the ack; never lets an error escape. */
-    function on<S extends z.ZodType>(event: string, schema: S, handler: (actor: ChatActor, payload: z.output<S>) => Promise<unknown>) {
-      socket.on(event as 'typing', (raw: unknown, maybeAck?: unknown) => {
+  /** Validates, runs, and answers through the ack; never lets an error escape. */
+  function on<S extends z.ZodType>(event: string, schema: S, handler: (socket: ChatSocket, actor: ChatActor, payload: z.output<S>) => Promise<unknown>) {
+    listeners.push([
+      event,
+      function (this: ChatSocket, raw: unknown, maybeAck?: unknown) {
         const ack: AnyAck = typeof maybeAck === 'function' ? (maybeAck as AnyAck) : () => {};
         if (holdsNul(raw)) {
           ack({ ok: false, error: { code: 'validation_failed', message: `Invalid ${event}: text may not contain NUL characters` } });
@@ -145,105 +128,153 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
           ack({ ok: false, error: { code: 'validation_failed', message: `Invalid ${event}: ${issue ? `${issue.path.join('.') || '(payload)'} ${issue.message}` : ''}` } });
           return;
         }
-        void (async () => {
-          try {
-            const actor = await actorPromise;
-            if (!actor) throw new AppError(401, 'unauthenticated', 'Sign in first');
-            ack({ ok: true, ...((await handler(actor, parsed.data)) as object) });
-          } catch (err) {
-            ack(errorAck(err, logger));
-          }
-        })();
-      });
+        void run(this, ack, handler, parsed.data);
+      },
+    ]);
+  }
+
+  async function run<P>(socket: ChatSocket, ack: AnyAck, handler: (socket: ChatSocket, actor: ChatActor, payload: P) => Promise<unknown>, payload: P): Promise<void> {
+    try {
+      const actor = await socket.data.actor;
+      if (!actor) throw new AppError(401, 'unauthenticated', 'Sign in first');
+      ack({ ok: true, ...((await handler(socket, actor, payload)) as object) });
+    } catch (err) {
+      ack(errorAck(err, logger));
     }
+  }
 
-    on('chat:join', ChatJoin, async (actor, p) => {
-      let groupId = p.groupId ?? null;
-      if (p.linkToken) {
-        if (actor.kind !== 'external') throw new AppError(400, 'validation_failed', 'Internal users open a group, not a link');
-        const link = await chat.linkForGuest(p.linkToken);
-        groupId = (await findGuestGroup(db, link.id, actor.id))?.id ?? null;
-        if (!groupId) return { group: null, messages: [], hasMore: false };
+  on('chat:join', ChatJoin, async (socket, actor, p) => {
+    let groupId = p.groupId ?? null;
+    if (p.linkToken) {
+      if (actor.kind !== 'external') throw new AppError(400, 'validation_failed', 'Internal users open a group, not a link');
+      const link = await chat.linkForGuest(p.linkToken);
+      groupId = (await findGuestGroup(db, link.id, actor.id))?.id ?? null;
+      if (!groupId) return { group: null, messages: [], hasMore: false };
+    }
+    const access = await chat.access(actor, groupId!, socket.data.access);
+    await socket.join(rooms.group(access.group.id));
+    if (actor.kind === 'internal') await socket.join(rooms.context(access.group.contextId));
+    // The client knew a group that has since been merged: exactly what it lacks, and new numbers.
+    const page =
+      access.group.id !== groupId && p.sinceSeq > 0
+        ? await resumeAcrossMerge(db, groupId!, access.group.id, p.sinceSeq)
+        : await messagesSince(db, access.group.id, p.sinceSeq, JOIN_PAGE_SIZE);
+    return { group: await readGroup(db, access.group.id), ...page };
+  });
+
+  on('context:watch', ContextWatch, async (socket, actor, p) => {
+    if (actor.kind !== 'internal') throw new AppError(403, 'forbidden', 'Only viewers watch a context');
+    await authorizeContext(db, actor, p.contextId);
+    await socket.join(rooms.context(p.contextId));
+    return {};
+  });
+
+  on('messages:since', MessagesSince, async (socket, actor, p) => {
+    const access = await chat.access(actor, p.groupId, socket.data.access);
+    return messagesSince(db, access.group.id, p.sinceSeq, p.limit);
+  });
+
+  on('message:send', MessageSend, async (socket, actor, p) => {
+    limits.check('send', { ip: socket.data.ip!, user: `${actor.kind === 'internal' ? 'u' : 'x'}:${actor.id}` });
+    return { message: await chat.send(actor, p, socket.data.access, socket.id) };
+  });
+
+  on('typing', Typing, async (socket, actor, p) => {
+    const access = await chat.access(actor, p.groupId, socket.data.access);
+    socket.to(rooms.group(access.group.id)).emit('typing', {
+      groupId: access.group.id,
+      author: { kind: actor.kind, id: actor.id, name: actor.name },
+      typing: p.typing,
+    });
+    return {};
+  });
+
+  on('read', ReadUpTo, async (socket, actor, p) => {
+    const access = await chat.access(actor, p.groupId, socket.data.access);
+    const seq = await markRead(db, access.group.id, actor, p.seq);
+    if (seq !== null) io.to(rooms.group(access.group.id)).emit('read', { groupId: access.group.id, memberId: actor.id, kind: actor.kind, seq });
+    return { seq };
+  });
+
+  io.on('connection', (socket) => {
+    socket.data.ip = deps.ipOf(socket.request);
+    // Each socket's own budget of events; past it, an error ack (with retryAfter) and nothing done.
+    const bucket = new TokenBucket(limits.config.socket.eventsPerSecond, limits.config.socket.burst);
+    const watching = watchSession(socket);
+    socket.use((packet, next) => {
+      const wait = bucket.take();
+      if (wait !== 0) {
+        const ack = packet[packet.length - 1];
+        if (typeof ack === 'function') (ack as AnyAck)(errorAck(new RateLimitedError(wait), logger));
+        return;
       }
-      const access = await chat.access(actor, groupId!, socket.data.access);
-      await socket.join(rooms.group(access.group.id));
-      if (actor.kind === 'internal') await socket.join(rooms.context(access.group.contextId));
-      // The client knew a group that has since been merged: exactly what it lacks, and new numbers.
-      const page =
-        access.group.id !== groupId && p.sinceSeq > 0
-          ? await resumeAcrossMerge(db, groupId!, access.group.id, p.sinceSeq)
-          : await messagesSince(db, access.group.id, p.sinceSeq, JOIN_PAGE_SIZE);
-      return { group: await readGroup(db, access.group.id), ...page };
+      next();
+      if (watching) touchSession(socket);
     });
-
-    on('context:watch', ContextWatch, async (actor, p) => {
-      if (actor.kind !== 'internal') throw new AppError(403, 'forbidden', 'Only viewers watch a context');
-      await authorizeContext(db, actor, p.contextId);
-      await socket.join(rooms.context(p.contextId));
-      return {};
-    });
-
-    on('messages:since', MessagesSince, async (actor, p) => {
-      const access = await chat.access(actor, p.groupId, socket.data.access);
-      return messagesSince(db, access.group.id, p.sinceSeq, p.limit);
-    });
-
-    on('message:send', MessageSend, async (actor, p) => {
-      limits.check('send', { ip, user: `${actor.kind === 'internal' ? 'u' : 'x'}:${actor.id}` });
-      return { message: await chat.send(actor, p, socket.data.access, socket.id) };
-    });
-
-    on('typing', Typing, async (actor, p) => {
-      const access = await chat.access(actor, p.groupId, socket.data.access);
-      socket.to(rooms.group(access.group.id)).emit('typing', {
-        groupId: access.group.id,
-        author: { kind: actor.kind, id: actor.id, name: actor.name },
-        typing: p.typing,
-      });
-      return {};
-    });
-
-    on('read', ReadUpTo, async (actor, p) => {
-      const access = await chat.access(actor, p.groupId, socket.data.access);
-      const seq = await markRead(db, access.group.id, actor, p.seq);
-      if (seq !== null) io.to(rooms.group(access.group.id)).emit('read', { groupId: access.group.id, memberId: actor.id, kind: actor.kind, seq });
-      return { seq };
-    });
+    const actor = loadActor(db, { userId: socket.data.internalUserId, externalUserId: socket.data.externalUserId });
+    socket.data.actor = actor;
+    actor.then(
+      (found) => {
+        if (!found) return socket.disconnect(true);
+        void socket.join(found.kind === 'internal' ? rooms.user(found.id) : rooms.ext(found.id));
+      },
+      // The database is out of reach: the client reconnects (and resumes) once it is back.
+      (err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'socket: could not load the user');
+        socket.disconnect(true);
+      },
+    );
+    for (const [event, listener] of listeners) socket.on(event as 'typing', listener);
   });
 
   /**
    * A session socket lives as long as its session: disconnected at the idle or absolute deadline
    * (looked up again then, since other tabs may have used it), and its events count as activity.
+   * The timer and the time of the last touch are kept in `socket.data.session`, and these functions
+   * are shared by every socket.
    */
-  function watchSession(socket: ChatSocket): void {
-    if (!socket.data.session || socket.handshake.auth?.token !== undefined) return;
-    const { sid, data } = socket.data.session;
-    let timer: NodeJS.Timeout | undefined;
-    let touchedAt = Date.now();
-    const schedule = (deadline: number) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void check(), Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)));
-      timer.unref();
-    };
-    const check = async () => {
-      try {
-        const current = await lifetime.load(sid);
-        const deadline = current && (current.userId || current.externalUserId) ? lifetime.deadline(current) : 0;
-        if (deadline <= Date.now()) socket.disconnect(true);
-        else schedule(deadline);
-      } catch (err) {
-        logger.warn({ err }, 'session check failed');
-        schedule(Date.now() + 60_000);
-      }
-    };
-    schedule(lifetime.deadline(data));
-    socket.on('disconnect', () => clearTimeout(timer));
-    const touchEvery = Math.min(60_000, lifetime.config.idleTimeoutMs / 4);
-    socket.use((_packet, next) => {
-      next();
-      if (Date.now() - touchedAt < touchEvery) return;
-      touchedAt = Date.now();
-      lifetime.touch(sid, data as SessionData).then(schedule, (err: unknown) => logger.warn({ err }, 'session touch failed'));
-    });
+  function watchSession(socket: ChatSocket): boolean {
+    const watch = socket.data.session;
+    if (!watch || socket.handshake.auth?.token !== undefined) return false;
+    watch.touchedAt = Date.now();
+    scheduleCheck(socket, lifetime.deadline(watch.data));
+    socket.on('disconnect', stopWatching);
+    return true;
+  }
+
+  function stopWatching(this: ChatSocket): void {
+    clearTimeout(this.data.session?.timer);
+  }
+
+  function scheduleCheck(socket: ChatSocket, deadline: number): void {
+    const watch = socket.data.session!;
+    clearTimeout(watch.timer);
+    // (a touch answered after the socket went away arms nothing that would keep it)
+    if (socket.disconnected) return;
+    watch.timer = setTimeout(checkSession, Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS)), socket);
+    watch.timer.unref();
+  }
+
+  async function checkSession(socket: ChatSocket): Promise<void> {
+    try {
+      const current = await lifetime.load(socket.data.session!.sid);
+      const deadline = current && (current.userId || current.externalUserId) ? lifetime.deadline(current) : 0;
+      if (deadline <= Date.now()) socket.disconnect(true);
+      else scheduleCheck(socket, deadline);
+    } catch (err) {
+      logger.warn({ err }, 'session check failed');
+      scheduleCheck(socket, Date.now() + 60_000);
+    }
+  }
+
+  /** An event of the socket's: the session's idle deadline moves on, at most once per `touchEvery`. */
+  function touchSession(socket: ChatSocket): void {
+    const watch = socket.data.session!;
+    if (Date.now() - watch.touchedAt! < touchEvery) return;
+    watch.touchedAt = Date.now();
+    lifetime.touch(watch.sid, watch.data).then(
+      (deadline) => scheduleCheck(socket, deadline),
+      (err: unknown) => logger.warn({ err }, 'session touch failed'),
+    );
   }
 }
