@@ -13,6 +13,9 @@
  * same moment), or that holds a text PostgreSQL refuses, is replayed one message at a time, in
  * order, each answering as it would alone. At most `maxBatch` messages a statement and
  * `maxInFlight` statements at once: what comes meanwhile waits and makes the next batch bigger.
+ * Each group belongs to one lane (of `maxInFlight`, by its id), and a lane runs one statement at
+ * a time: two statements of this process never wait for each other's lock on a group, and a
+ * group's messages are stored in the order they came.
  */
 import type { messages as wire, PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -37,6 +40,9 @@ interface Pending extends TextSend {
   reject: (err: unknown) => void;
 }
 
+/** The lane of a group: from the last eight hex digits of its id (random in a v4 UUID). */
+export const laneOf = (groupId: string, lanes: number) => (lanes === 1 ? 0 : (Number.parseInt(groupId.slice(-8), 16) || 0) % lanes);
+
 /**
  * Errors that a replay one message at a time resolves: a lost race on the client-id index, a
  * deadlock or serialization failure, and a data exception (class 22: one message's text that
@@ -57,7 +63,8 @@ export interface BatcherOptions {
 }
 
 export class SendBatcher {
-  private queue: Pending[] = [];
+  /** Per lane, the sends waiting, and whether its statement is running. */
+  private readonly lanes: { queue: Pending[]; busy: boolean }[];
   private scheduled = false;
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
@@ -73,7 +80,8 @@ export class SendBatcher {
     options: BatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.lanes = Array.from({ length: this.maxInFlight }, () => ({ queue: [], busy: false }));
     this.execute = options.execute ?? executeBatch;
   }
 
@@ -81,29 +89,36 @@ export class SendBatcher {
   store(send: TextSend): Promise<StoredMessage> {
     return new Promise<StoredMessage>((resolve, reject) => {
       // As the driver would send it alone: a lone surrogate becomes U+FFFD (JSON would keep it escaped).
-      this.queue.push({ ...send, body: wellFormed(send.body), resolve, reject });
+      this.lanes[laneOf(send.group.id, this.lanes.length)]!.queue.push({ ...send, body: wellFormed(send.body), resolve, reject });
       this.schedule();
     });
   }
 
   /** Resolves when nothing is queued or in flight. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight > 0) await new Promise<void>((r) => this.idle.add(r));
+    while (this.waiting() || this.inFlight > 0) await new Promise<void>((r) => this.idle.add(r));
+  }
+
+  private waiting(): boolean {
+    return this.lanes.some((lane) => lane.queue.length > 0);
   }
 
   private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    if (this.scheduled || !this.lanes.some((lane) => !lane.busy && lane.queue.length > 0)) return;
     this.scheduled = true;
     // After the I/O callbacks of this loop turn: every send that arrived with them joins.
     setImmediate(() => {
       this.scheduled = false;
-      while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-        const batch = this.queue.splice(0, this.maxBatch);
+      for (const lane of this.lanes) {
+        if (lane.busy || lane.queue.length === 0) continue;
+        const batch = lane.queue.splice(0, this.maxBatch);
+        lane.busy = true;
         this.inFlight++;
         void this.run(batch).finally(() => {
+          lane.busy = false;
           this.inFlight--;
           this.schedule();
-          if (this.queue.length === 0 && this.inFlight === 0) {
+          if (!this.waiting() && this.inFlight === 0) {
             for (const r of this.idle) r();
             this.idle.clear();
           }
