@@ -117,7 +117,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // PGlite runs one query at a time: one batch in flight, the next one grows meanwhile. On
   // PostgreSQL a batch costs least per message at 32–64 messages and more past that (58–75 µs a
   // message at 64, 77–91 at 256, 400 groups): under overload, batches of 256 made each message
-  // dearer just when the database was busiest, so they stop at 64 and four run at once.
+  // dearer just when the database was busiest, so they stop at 64. Four run at once, one per lane
+  // (a group's lane is fixed: two batches at once never share a group, see SendBatcher).
   const chat = new ChatService(database.db, hub, logger, mail.notifier, {
     maxInFlight: database.kind === 'pglite' ? 1 : 4,
     maxBatch: database.kind === 'pglite' ? 256 : 64,

@@ -41,7 +41,7 @@ interface Pending extends TextSend {
 }
 
 /** The lane of a group: from the last eight hex digits of its id (random in a v4 UUID). */
-export const laneOf = (groupId: string, lanes: number) => (lanes === 1 ? 0 : (Number.parseInt(groupId.slice(-8), 16) || 0) % lanes);
+const laneOf = (groupId: string, lanes: number) => (lanes === 1 ? 0 : (Number.parseInt(groupId.slice(-8), 16) || 0) % lanes);
 
 /**
  * Errors that a replay one message at a time resolves: a lost race on the client-id index, a
