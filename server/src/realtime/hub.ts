@@ -35,7 +35,31 @@ export interface InterServerEvents {
   /** A tick's messages, in the order they were broadcast here. */
   'hub:messages': (messages: MessageDto[]) => void;
   /** A tick's notifications. */
-  'hub:notify': (list: { userId: string; notification: NotificationDto }[]) => void;
+  'hub:notify': (list: Notified[]) => void;
+}
+
+/** A notification and the internal user it is for. */
+type Notified = { userId: string; notification: NotificationDto };
+
+/**
+ * What this process tells the others, gathered over one loop turn and handed on together: one
+ * serverSideEmit (one NOTIFY) a tick, not one per item.
+ */
+class PerTick<T> {
+  private items: T[] = [];
+  constructor(private readonly flush: (items: T[]) => void) {}
+
+  add(items: readonly T[]): void {
+    if (items.length === 0) return;
+    const first = this.items.length === 0;
+    this.items.push(...items);
+    if (!first) return;
+    setImmediate(() => {
+      const all = this.items;
+      this.items = [];
+      this.flush(all);
+    });
+  }
 }
 
 /** A message waiting here for an earlier one of its group, and the socket it came from. */
@@ -79,13 +103,12 @@ export class Hub {
     io.on('hub:messages', (messages) => {
       for (const m of messages) this.messageHere(m);
     });
-    io.on('hub:notify', (list) => {
-      for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
-    });
+    io.on('hub:notify', (list) => this.notifyHere(list));
   }
 
-  /** Messages broadcast here this tick, for the other processes (one NOTIFY for all of them). */
-  private outbox: MessageDto[] = [];
+  /** Messages broadcast here this tick, and notifications told here, for the other processes. */
+  private readonly messagesOut = new PerTick<MessageDto>((messages) => this.toOthers('hub:messages', messages));
+  private readonly notificationsOut = new PerTick<Notified>((list) => this.toOthers('hub:notify', list));
 
   /**
    * The sockets of this process get the message at once; the other processes through one
@@ -96,14 +119,7 @@ export class Hub {
    */
   message(message: MessageDto, from?: string): void {
     this.messageHere(message, from);
-    if (!this.clustered) return;
-    this.outbox.push(message);
-    if (this.outbox.length > 1) return;
-    setImmediate(() => {
-      const messages = this.outbox;
-      this.outbox = [];
-      this.toOthers('hub:messages', messages);
-    });
+    if (this.clustered) this.messagesOut.add([message]);
   }
 
   /**
@@ -191,25 +207,17 @@ export class Hub {
     this.notifyMany([{ userId, notification }]);
   }
 
-  /** Notifications told here this tick, for the other processes (one NOTIFY for all of them). */
-  private notifyOutbox: { userId: string; notification: NotificationDto }[] = [];
-
   /**
    * Notifications to internal users: here at once, and to the other processes with the rest of
    * the tick's (each message's come with its broadcast: one serverSideEmit per tick, not per message).
    */
-  notifyMany(list: { userId: string; notification: NotificationDto }[]): void {
-    if (list.length === 0) return;
+  notifyMany(list: Notified[]): void {
+    this.notifyHere(list);
+    if (this.clustered) this.notificationsOut.add(list);
+  }
+
+  private notifyHere(list: Notified[]): void {
     for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
-    if (!this.clustered) return;
-    const first = this.notifyOutbox.length === 0;
-    this.notifyOutbox.push(...list);
-    if (!first) return;
-    setImmediate(() => {
-      const told = this.notifyOutbox;
-      this.notifyOutbox = [];
-      this.toOthers('hub:notify', told);
-    });
   }
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
