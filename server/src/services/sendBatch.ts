@@ -66,10 +66,8 @@ export class SendBatcher {
   /** Per lane, the sends waiting, and whether its statement is running. */
   private readonly lanes: { queue: Pending[]; busy: boolean }[];
   private scheduled = false;
-  private inFlight = 0;
   private readonly idle = new Set<() => void>();
   private readonly maxBatch: number;
-  private readonly maxInFlight: number;
   /** Runs a batch's statement on its JSON input (replaceable, so that a test can make a commit fail or wait). */
   execute: (db: Db, json: string) => Promise<InsertedRow[]>;
   /** Figures for the benchmark: batches run and messages they carried. */
@@ -80,8 +78,7 @@ export class SendBatcher {
     options: BatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
-    this.lanes = Array.from({ length: this.maxInFlight }, () => ({ queue: [], busy: false }));
+    this.lanes = Array.from({ length: Math.max(1, options.maxInFlight ?? 2) }, () => ({ queue: [], busy: false }));
     this.execute = options.execute ?? executeBatch;
   }
 
@@ -96,11 +93,12 @@ export class SendBatcher {
 
   /** Resolves when nothing is queued or in flight. */
   async drain(): Promise<void> {
-    while (this.waiting() || this.inFlight > 0) await new Promise<void>((r) => this.idle.add(r));
+    while (!this.quiet()) await new Promise<void>((r) => this.idle.add(r));
   }
 
-  private waiting(): boolean {
-    return this.lanes.some((lane) => lane.queue.length > 0);
+  /** Nothing queued and nothing in flight. */
+  private quiet(): boolean {
+    return this.lanes.every((lane) => !lane.busy && lane.queue.length === 0);
   }
 
   private schedule(): void {
@@ -113,12 +111,10 @@ export class SendBatcher {
         if (lane.busy || lane.queue.length === 0) continue;
         const batch = lane.queue.splice(0, this.maxBatch);
         lane.busy = true;
-        this.inFlight++;
         void this.run(batch).finally(() => {
           lane.busy = false;
-          this.inFlight--;
           this.schedule();
-          if (!this.waiting() && this.inFlight === 0) {
+          if (this.quiet()) {
             for (const r of this.idle) r();
             this.idle.clear();
           }
