@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { and, eq, inArray } from 'drizzle-orm';
+import pg from 'pg';
 import { schema, type RunningServer } from '@chatpro/server';
 import { spawnServer, type ChildServer } from '../server/src/testing/childServer.ts';
 import { TestClient } from '../server/src/testing/client.ts';
@@ -115,6 +116,99 @@ describeEngines('several server processes', (engine) => {
       await sleep(300);
       const refused = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'troppo tardi' });
       expect(refused.ok).to.equal(false);
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('tells typing and reads to the sockets of the other process', async () => {
+    const database = engine.options();
+    const a = await startTestServer(database);
+    const b = await startTestServer(database);
+    const sockets: ChatSocket[] = [];
+    try {
+      const { ctx, link, asPiero, guest } = await world(a);
+      const pieroSocket = await connectSocket(asPiero);
+      const guestSocket = await connectSocket(guest.via(b.url));
+      sockets.push(pieroSocket, guestSocket);
+      const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
+      const typing = next(pieroSocket, 'typing', (e: { groupId: string }) => e.groupId === groupId);
+      expect((await ask(guestSocket, 'typing', { groupId, typing: true })).ok).to.equal(true);
+      expect(await typing).to.deep.include({ groupId, typing: true });
+      const read = next(guestSocket, 'read', (e: { groupId: string }) => e.groupId === groupId);
+      expect((await ask(pieroSocket, 'read', { groupId, seq: 1 })).seq).to.equal(1);
+      expect(await read).to.deep.include({ groupId, kind: 'internal', seq: 1 });
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('has a process alone on its database tell typing and reads without a NOTIFY', async () => {
+    const database = engine.options() as { kind: 'postgres'; url: string };
+    const a = await startTestServer(database);
+    const listener = new pg.Client({ connectionString: database.url });
+    const sockets: ChatSocket[] = [];
+    try {
+      await listener.connect();
+      // What the socket.io adapter publishes, by type: a broadcast (3) or a server-side emit (9)
+      // would be an event sent through the database to nobody.
+      let published: number[] = [];
+      listener.on('notification', (n) => published.push((JSON.parse(n.payload ?? '{}') as { type?: number }).type ?? 0));
+      await listener.query('LISTEN "socket.io#/"');
+      const { ctx, link, asPiero, guest } = await world(a);
+      const pieroSocket = await connectSocket(asPiero);
+      const guestSocket = await connectSocket(guest);
+      sockets.push(pieroSocket, guestSocket);
+      const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
+      // A new group is published (its members' sockets on other processes join it, and their
+      // membership caches forget it): the listener hears the adapter.
+      await sleep(100);
+      expect(published).to.include.members([4, 9]);
+      published = [];
+      const typing = next(pieroSocket, 'typing', (e: { groupId: string }) => e.groupId === groupId);
+      expect((await ask(guestSocket, 'typing', { groupId, typing: true })).ok).to.equal(true);
+      expect(await typing).to.deep.include({ groupId, typing: true });
+      const read = next(guestSocket, 'read', (e: { groupId: string }) => e.groupId === groupId);
+      expect((await ask(pieroSocket, 'read', { groupId, seq: 1 })).seq).to.equal(1);
+      expect(await read).to.deep.include({ groupId, kind: 'internal', seq: 1 });
+      await sleep(300);
+      expect(published.filter((type) => type === 3 || type === 9), `published types: ${published.join(', ')}`).to.deep.equal([]);
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await listener.end();
+      await a.close();
+    }
+  });
+
+  it('emails the guests who are connected nowhere, asking the other process which of them it holds', async () => {
+    const database = engine.options();
+    const a = await startTestServer(database);
+    const b = await startTestServer(database);
+    const sockets: ChatSocket[] = [];
+    try {
+      const { ctx, link, asPiero, guest } = await world(a);
+      const pieroSocket = await connectSocket(asPiero);
+      // Mario stays, on the other process (with his session watched there); Anna leaves.
+      const mario = await connectSocket(guest.via(b.url));
+      sockets.push(pieroSocket, mario);
+      const withMario = await openConversation(mario, pieroSocket, ctx.id, link.token);
+      const anna = new TestClient(a.url);
+      await anna.signIn('external', `anna-${cid().slice(0, 8)}@customer.test`, { name: 'Anna Neri' });
+      const annaSocket = await connectSocket(anna.via(b.url));
+      const withAnna = await openConversation(annaSocket, pieroSocket, ctx.id, link.token);
+      annaSocket.disconnect();
+      await sleep(100);
+      // Both answers in one after-send round: one question to the other process for both guests.
+      const sent = await Promise.all([withMario, withAnna].map((groupId) => ask(pieroSocket, 'message:send', { groupId, clientId: cid(), body: 'Ecco il preventivo' })));
+      expect(sent.every((s) => s.ok), JSON.stringify(sent)).to.equal(true);
+      await a.chat.settle();
+      const q = schema.guestEmailQueue;
+      const rows = await a.database.db.select().from(q).where(inArray(q.groupId, [withMario, withAnna]));
+      expect(rows.map((r) => r.groupId)).to.deep.equal([withAnna]);
     } finally {
       for (const s of sockets) s.disconnect();
       await a.close();

@@ -113,7 +113,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw err;
   }
   const hub = new Hub(io, cluster.clustered);
-  const mail = createMail(config.mail, { db: database.db, io, logger, publicUrl: url });
+  const mail = createMail(config.mail, { db: database.db, hub, logger, publicUrl: url });
   // PGlite runs one query at a time: one batch in flight, the next one grows meanwhile. On
   // PostgreSQL a batch costs least per message at 32–64 messages and more past that (58–75 µs a
   // message at 64, 77–91 at 256, 400 groups): under overload, batches of 256 made each message

@@ -7,7 +7,7 @@ import type { MailConfig } from '../env.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ChatService } from '../realtime/chatService.ts';
-import type { ChatServer } from '../realtime/hub.ts';
+import type { Hub } from '../realtime/hub.ts';
 import type { ContextMailDeps } from './contextMail.ts';
 import { startInbound, type InboundListener } from './inbound.ts';
 import { OfflineNotifier } from './offlineNotifier.ts';
@@ -27,10 +27,10 @@ export interface Mail {
   close(): Promise<void>;
 }
 
-export function createMail(config: MailConfig, deps: { db: Db; io: ChatServer; logger: Logger; publicUrl: string }): Mail {
+export function createMail(config: MailConfig, deps: { db: Db; hub: Hub; logger: Logger; publicUrl: string }): Mail {
   const { db, logger, publicUrl } = deps;
   const transport = createMailTransport(config, logger);
-  const notifier = new OfflineNotifier(db, deps.io, transport, logger, {
+  const notifier = new OfflineNotifier(db, deps.hub, transport, logger, {
     delayMs: config.guestDelayMs,
     intervalMs: config.guestIntervalMs,
     pollMs: config.pollMs,

@@ -13,7 +13,7 @@ import type { MessageDto } from '@chatpro/common';
 import type { Db } from '../db/index.ts';
 import { attachments, chatLinks, contexts, externalUsers, groupMembers, groups, guestEmailQueue, messages, organisations, users } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import { rooms, type ChatServer } from '../realtime/hub.ts';
+import type { Hub } from '../realtime/hub.ts';
 import { replyAddress } from './replyAddress.ts';
 import { guestDigestEmail, type DigestMessage } from './templates.ts';
 import type { MailTransport } from './transport.ts';
@@ -47,23 +47,15 @@ export class OfflineNotifier {
 
   constructor(
     private readonly db: Db,
-    private readonly io: ChatServer,
+    private readonly presence: Pick<Hub, 'connectedGuests'>,
     private readonly transport: MailTransport,
     private readonly logger: Logger,
     private readonly options: NotifierOptions,
   ) {}
 
-  /**
-   * Which of these guests have a socket connected: here first, then the rest across processes
-   * (with an adapter) in one request for all of them, not one per guest.
-   */
-  private async connected(externalUserIds: string[]): Promise<Set<string>> {
-    const online = new Set<string>();
-    const seen = (sockets: { data: { externalUserId?: string } }[]) => sockets.forEach((s) => s.data.externalUserId && online.add(s.data.externalUserId));
-    seen(await this.io.local.in(externalUserIds.map(rooms.ext)).fetchSockets());
-    const elsewhere = externalUserIds.filter((id) => !online.has(id));
-    if (elsewhere.length > 0) seen(await this.io.in(elsewhere.map(rooms.ext)).fetchSockets());
-    return online;
+  /** Which of these guests have a socket connected, on any process. */
+  private connected(externalUserIds: string[]): Promise<Set<string>> {
+    return this.presence.connectedGuests(externalUserIds);
   }
 
   /**

@@ -36,7 +36,16 @@ export interface InterServerEvents {
   'hub:messages': (messages: MessageDto[]) => void;
   /** A tick's notifications. */
   'hub:notify': (list: Notified[]) => void;
+  /** A tick's other room events, in the order they were told here. */
+  'hub:emit': (events: RoomEvent[]) => void;
+  /** Which of these guests have a socket here. */
+  'hub:online': (externalUserIds: string[], answer: (online: string[]) => void) => void;
 }
+
+/** The room events that are told live and kept nowhere: whoever misses one reads the state again. */
+type RoomEventName = 'typing' | 'read' | 'group:changed' | 'link:changed';
+/** One of them, and the rooms whose sockets hear it. */
+type RoomEvent = { [E in RoomEventName]: { to: string[]; event: E; payload: Parameters<ServerToClientEvents[E]>[0] } }[RoomEventName];
 
 /** A notification and the internal user it is for. */
 type Notified = { userId: string; notification: NotificationDto };
@@ -104,11 +113,16 @@ export class Hub {
       for (const m of messages) this.messageHere(m);
     });
     io.on('hub:notify', (list) => this.notifyHere(list));
+    io.on('hub:emit', (events) => {
+      for (const e of events) this.emitHere(e);
+    });
+    io.on('hub:online', (ids, answer) => answer(Array.isArray(ids) ? ids.filter((id) => this.connectedHere(id)) : []));
   }
 
   /** Messages broadcast here this tick, and notifications told here, for the other processes. */
-  private readonly messagesOut = new PerTick<MessageDto>((messages) => this.toOthers('hub:messages', messages));
-  private readonly notificationsOut = new PerTick<Notified>((list) => this.toOthers('hub:notify', list));
+  private readonly messagesOut = new PerTick<MessageDto>((messages) => this.toOthers((io) => io.serverSideEmit('hub:messages', messages)));
+  private readonly notificationsOut = new PerTick<Notified>((list) => this.toOthers((io) => io.serverSideEmit('hub:notify', list)));
+  private readonly eventsOut = new PerTick<RoomEvent>((events) => this.toOthers((io) => io.serverSideEmit('hub:emit', events)));
 
   /**
    * The sockets of this process get the message at once; the other processes through one
@@ -128,12 +142,12 @@ export class Hub {
    * counts the processes it has heard from (each announces itself when it starts, before it
    * listens, and every 2 s after) and forgets one silent for 6 s.
    */
-  private toOthers<E extends 'hub:messages' | 'hub:notify'>(event: E, ...args: Parameters<InterServerEvents[E]>): void {
+  private toOthers(emit: (io: ChatServer) => void): void {
     void this.io
       .of('/')
       .adapter.serverCount()
       .then((n) => {
-        if (n > 1) this.io.serverSideEmit(event, ...args);
+        if (n > 1) emit(this.io);
       });
   }
 
@@ -154,7 +168,7 @@ export class Hub {
         this.order.set(message.groupId, state);
         this.prune();
       }
-      this.emitHere(message, from);
+      this.messageOut(message, from);
       return;
     }
     state.touched = Date.now();
@@ -173,7 +187,7 @@ export class Hub {
       if (!m) break;
       state.held.delete(state.next);
       state.next += 1;
-      this.emitHere(m.message, m.from);
+      this.messageOut(m.message, m.from);
       force = false;
     }
     clearTimeout(state.timer);
@@ -188,9 +202,37 @@ export class Hub {
     for (const [id, st] of this.order) if (st.touched < cutoff && st.held.size === 0) this.order.delete(id);
   }
 
-  private emitHere(message: MessageDto, from?: string): void {
+  private messageOut(message: MessageDto, from?: string): void {
     const to = this.io.local.to(rooms.group(message.groupId));
     (from ? to.except(from) : to).emit('message:new', message);
+  }
+
+  /**
+   * A room event: the sockets of this process hear it at once, the other processes with the rest
+   * of the tick's (as messages do, and for the same reasons: a plain `io.to(room).emit` through
+   * the postgres adapter holds the local delivery until its NOTIFY is done, drops it when the
+   * database is out of reach, and makes one NOTIFY per event even for a process alone).
+   * `except`: the socket that caused it, which already knows.
+   */
+  private emit(event: RoomEvent, except?: string): void {
+    this.emitHere(event, except);
+    if (this.clustered) this.eventsOut.add([event]);
+  }
+
+  private emitHere({ to, event, payload }: RoomEvent, except?: string): void {
+    const local = this.io.local.to(to);
+    // (one event name at a time for the compiler: the pair is a RoomEvent)
+    (except ? local.except(except) : local).emit(event as 'typing', payload as Parameters<ServerToClientEvents['typing']>[0]);
+  }
+
+  /** Someone is typing in a group (or stopped): the group's other sockets hear it. */
+  typing(payload: Parameters<ServerToClientEvents['typing']>[0], from: string): void {
+    this.emit({ to: [rooms.group(payload.groupId)], event: 'typing', payload }, from);
+  }
+
+  /** A member read a group up to a seq: the group's sockets hear it (the reader's other tabs too). */
+  read(payload: Parameters<ServerToClientEvents['read']>[0]): void {
+    this.emit({ to: [rooms.group(payload.groupId)], event: 'read', payload });
   }
 
   /** A revoked extension token stops hearing at once, not at its next reconnect. */
@@ -233,7 +275,7 @@ export class Hub {
       if (this.clustered) this.io.in(memberRoom).socketsJoin(room);
     }
     const memberRooms = group.members.map((m) => (m.kind === 'internal' ? rooms.user(m.id) : rooms.ext(m.id)));
-    this.io.to(rooms.context(group.contextId)).to(memberRooms).emit('group:changed', group);
+    this.emit({ to: [rooms.context(group.contextId), ...memberRooms], event: 'group:changed', payload: group });
     this.forget({ groupIds: [group.id] });
   }
 
@@ -245,7 +287,33 @@ export class Hub {
   /** A link's settings changed: who has its context open hears of it (the lock icon). */
   link(link: { id: string; contextId: string | null; active: boolean; expiresAt: string }): void {
     this.forget({ linkId: link.id });
-    if (link.contextId) this.io.to(rooms.context(link.contextId)).emit('link:changed', { linkId: link.id, active: link.active, expiresAt: link.expiresAt });
+    if (link.contextId) this.emit({ to: [rooms.context(link.contextId)], event: 'link:changed', payload: { linkId: link.id, active: link.active, expiresAt: link.expiresAt } });
+  }
+
+  /**
+   * Which of these guests have a socket connected: here first, then the rest on the other
+   * processes, in one question for all of them. Each answers with ids, never with its sockets
+   * (`fetchSockets` would ship each socket's handshake, cookies included, and its data through
+   * the database). A process that does not answer in time (killed, and not yet forgotten) counts
+   * as holding none: an offline email waits its delay and asks again before it is sent.
+   */
+  async connectedGuests(externalUserIds: string[]): Promise<Set<string>> {
+    const online = new Set(externalUserIds.filter((id) => this.connectedHere(id)));
+    const elsewhere = externalUserIds.filter((id) => !online.has(id));
+    if (elsewhere.length === 0 || !this.clustered) return online;
+    let answers: string[][];
+    try {
+      answers = await this.io.serverSideEmitWithAck('hub:online', elsewhere);
+    } catch (err) {
+      // (the answers that did come)
+      answers = ((err as { responses?: string[][] }).responses ?? []);
+    }
+    for (const ids of answers) if (Array.isArray(ids)) for (const id of ids) if (elsewhere.includes(id)) online.add(id);
+    return online;
+  }
+
+  private connectedHere(externalUserId: string): boolean {
+    return (this.io.of('/').adapter.rooms.get(rooms.ext(externalUserId))?.size ?? 0) > 0;
   }
 
   /** Drops cached membership checks on every process's sockets. */

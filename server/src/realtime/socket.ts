@@ -59,7 +59,7 @@ export interface SocketDeps {
 const MAX_TIMER_MS = 6 * 3600 * 1000;
 
 export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
-  const { db, chat, logger, limits, lifetime } = deps;
+  const { db, chat, hub, logger, limits, lifetime } = deps;
   const touchEvery = Math.min(60_000, lifetime.config.idleTimeoutMs / 4);
 
   io.use((socket, next) => {
@@ -181,18 +181,14 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
 
   on('typing', Typing, async (socket, actor, p) => {
     const access = await chat.access(actor, p.groupId, socket.data.access);
-    socket.to(rooms.group(access.group.id)).emit('typing', {
-      groupId: access.group.id,
-      author: { kind: actor.kind, id: actor.id, name: actor.name },
-      typing: p.typing,
-    });
+    hub.typing({ groupId: access.group.id, author: { kind: actor.kind, id: actor.id, name: actor.name }, typing: p.typing }, socket.id);
     return {};
   });
 
   on('read', ReadUpTo, async (socket, actor, p) => {
     const access = await chat.access(actor, p.groupId, socket.data.access);
     const seq = await markRead(db, access.group.id, actor, p.seq);
-    if (seq !== null) io.to(rooms.group(access.group.id)).emit('read', { groupId: access.group.id, memberId: actor.id, kind: actor.kind, seq });
+    if (seq !== null) hub.read({ groupId: access.group.id, memberId: actor.id, kind: actor.kind, seq });
     return { seq };
   });
 
