@@ -216,6 +216,37 @@ describeEngines('several server processes', (engine) => {
     }
   });
 
+  it('has a process that shuts down beside another finish the work after its last sends, offline emails included', async () => {
+    const database = engine.options();
+    const a = await startTestServer(database);
+    const b = await startTestServer(database);
+    const sockets: ChatSocket[] = [];
+    let aClosed = false;
+    try {
+      const { ctx, link, asPiero, guest } = await world(a);
+      const pieroSocket = await connectSocket(asPiero);
+      const guestSocket = await connectSocket(guest.via(b.url));
+      sockets.push(pieroSocket);
+      const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
+      // The guest leaves; Piero answers through the process that is about to stop.
+      guestSocket.disconnect();
+      const sent = await ask(pieroSocket, 'message:send', { groupId, clientId: cid(), body: 'Le mando il preventivo' });
+      expect(sent.ok, JSON.stringify(sent)).to.equal(true);
+      // Its after-send round (the guest's offline email) has not run yet: stopping runs it, and it
+      // asks the other process whether the guest is connected there.
+      await a.close();
+      aClosed = true;
+      const q = schema.guestEmailQueue;
+      const [row] = await b.database.db.select().from(q).where(eq(q.groupId, groupId));
+      expect(row, 'the guest is to get an email').to.not.equal(undefined);
+      expect(row!.lastSeq).to.equal(sent.message.seq);
+    } finally {
+      for (const s of sockets) s.disconnect();
+      if (!aClosed) await a.close();
+      await b.close();
+    }
+  });
+
   it('loses no acknowledged message when a process is killed, and the clients resume on the other', async function () {
     this.timeout(120_000);
     const database = engine.options();

@@ -162,15 +162,22 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger.info('shutting down');
       store.stop();
       cluster.close();
+      // No new connections, and the sockets here go: their clients reconnect (to another process,
+      // if there is one).
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      io.local.disconnectSockets(true);
+      // No new replies by email; then the work after the sends already taken, while the adapter is
+      // still there: the offline emails ask the other processes whose guests they hold (closed, it
+      // would hear no answer, and those emails would be lost after a timeout).
+      await mail.stopInbound();
+      await chat.settle();
       await io.close().catch(() => {});
       http.closeIdleConnections();
       const force = setTimeout(() => http.closeAllConnections(), 5_000);
       force.unref();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await stopped;
       clearTimeout(force);
-      // No new replies by email; then the work after sends, then the worker, then the database.
-      await mail.stopInbound();
-      await chat.settle();
+      // Then the worker, then the database.
       await mail.close();
       await database.close();
     })();
