@@ -15,15 +15,30 @@ export interface SocketData {
   externalUserId?: string;
   /** Membership checks cached per socket; dropped when a link or a group changes. */
   access: Map<string, GroupAccess>;
-  /**
-   * The session a browser socket came with (not an extension token's): its id and lifetime
-   * fields, the timer of its next check and when an event of the socket's last touched it.
-   */
-  session?: { sid: string; data: SessionData; timer?: NodeJS.Timeout; touchedAt?: number };
+  /** The session a browser socket came with (not an extension token's), and its watch. */
+  session?: SessionWatch;
   /** Who the socket speaks for, as loaded when it connected (null: nobody any more). */
   actor?: Promise<ChatActor | null>;
   /** The client's address, by the `trust proxy` rule. */
   ip?: string;
+}
+
+/**
+ * A browser socket's session: its id and lifetime fields, the timer of its next check and when an
+ * event of the socket's last touched it. None of it leaves the process: socket.io hands a socket's
+ * `data` to the other processes as JSON (`fetchSockets`), and a live timer is circular, an id secret.
+ */
+export class SessionWatch {
+  timer?: NodeJS.Timeout;
+  touchedAt?: number;
+  constructor(
+    readonly sid: string,
+    readonly data: SessionData,
+  ) {}
+
+  toJSON(): undefined {
+    return undefined;
+  }
 }
 
 /** What a cached membership check is dropped for: its group, or the link it went through. */

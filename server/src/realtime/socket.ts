@@ -16,7 +16,7 @@ import type { ChatActor } from '../policies/groupPolicy.ts';
 import { findGuestGroup, markRead, messagesSince, readGroup } from '../services/chat.ts';
 import { resumeAcrossMerge } from '../services/groups.ts';
 import type { ChatService } from './chatService.ts';
-import { rooms, type ChatServer, type Hub } from './hub.ts';
+import { rooms, SessionWatch, type ChatServer, type Hub } from './hub.ts';
 import { RateLimitedError, TokenBucket, type Limits } from '../http/rateLimit.ts';
 import { sessionRoomKey, type SessionLifetime } from '../auth/sessionLifetime.ts';
 
@@ -90,7 +90,7 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
     // The identity, and what its lifetime needs, is all a socket keeps of its session: the request
     // (kept by socket.io for the socket's whole life) lets go of the session object, which
     // thousands of idle guests would keep.
-    if (sid && session) socket.data.session = { sid, data: { cookie: { expires: session.cookie?.expires }, signedInAt: session.signedInAt } as SessionData };
+    if (sid && session) socket.data.session = new SessionWatch(sid, { cookie: { expires: session.cookie?.expires }, signedInAt: session.signedInAt } as SessionData);
     delete request.session;
     delete request.sessionStore;
     delete request.sessionID;
