@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { and, eq, inArray } from 'drizzle-orm';
 import pg from 'pg';
 import { schema, type RunningServer } from '@chatpro/server';
+import type { DatabaseOptions } from '../server/src/db/index.ts';
 import { spawnServer, type ChildServer } from '../server/src/testing/childServer.ts';
 import { TestClient } from '../server/src/testing/client.ts';
 import { describeEngines } from '../server/src/testing/engines.ts';
@@ -50,19 +51,48 @@ async function openConversation(guestSocket: ChatSocket, pieroSocket: ChatSocket
   return group.id as string;
 }
 
+interface TwoProcesses extends Awaited<ReturnType<typeof world>> {
+  a: RunningServer;
+  b: RunningServer;
+  /** Piero's socket, on `a`. */
+  pieroSocket: ChatSocket;
+  /** The guest's socket, on `b`. */
+  guestSocket: ChatSocket;
+}
+
+/** Two processes on one database, Piero's socket on the first and the guest's on the second; all closed after `fn`. */
+async function onTwoProcesses(database: DatabaseOptions, fn: (p: TwoProcesses) => Promise<void>): Promise<void> {
+  const a = await startTestServer(database);
+  const b = await startTestServer(database);
+  const sockets: ChatSocket[] = [];
+  try {
+    const w = await world(a);
+    sockets.push(await connectSocket(w.asPiero));
+    sockets.push(await connectSocket(w.guest.via(b.url)));
+    await fn({ ...w, a, b, pieroSocket: sockets[0]!, guestSocket: sockets[1]! });
+  } finally {
+    for (const s of sockets) s.disconnect();
+    // (closing twice is closing once: a test may have closed one)
+    await a.close();
+    await b.close();
+  }
+}
+
+/** The guest types and Piero sees it; Piero reads the first message and the guest sees that. */
+async function typeAndRead(guestSocket: ChatSocket, pieroSocket: ChatSocket, groupId: string): Promise<void> {
+  const typing = next(pieroSocket, 'typing', (e: { groupId: string }) => e.groupId === groupId);
+  expect((await ask(guestSocket, 'typing', { groupId, typing: true })).ok).to.equal(true);
+  expect(await typing).to.deep.include({ groupId, typing: true });
+  const read = next(guestSocket, 'read', (e: { groupId: string }) => e.groupId === groupId);
+  expect((await ask(pieroSocket, 'read', { groupId, seq: 1 })).seq).to.equal(1);
+  expect(await read).to.deep.include({ groupId, kind: 'internal', seq: 1 });
+}
+
 describeEngines('several server processes', (engine) => {
   if (engine.engine !== 'postgres') return;
 
   it('lets a guest on one process and an internal user on the other talk live, in order, once', async () => {
-    const database = engine.options();
-    const a = await startTestServer(database);
-    const b = await startTestServer(database);
-    const sockets: ChatSocket[] = [];
-    try {
-      const { ctx, link, asPiero, guest } = await world(a);
-      const pieroSocket = await connectSocket(asPiero);
-      const guestSocket = await connectSocket(guest.via(b.url));
-      sockets.push(pieroSocket, guestSocket);
+    await onTwoProcesses(engine.options(), async ({ a, ctx, link, asPiero, pieroSocket, guestSocket }) => {
       const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
       const atPiero = collect<Msg>(pieroSocket, 'message:new');
       const atGuest = collect<Msg>(guestSocket, 'message:new');
@@ -116,35 +146,14 @@ describeEngines('several server processes', (engine) => {
       await sleep(300);
       const refused = await ask(guestSocket, 'message:send', { groupId, clientId: cid(), body: 'troppo tardi' });
       expect(refused.ok).to.equal(false);
-    } finally {
-      for (const s of sockets) s.disconnect();
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   it('tells typing and reads to the sockets of the other process', async () => {
-    const database = engine.options();
-    const a = await startTestServer(database);
-    const b = await startTestServer(database);
-    const sockets: ChatSocket[] = [];
-    try {
-      const { ctx, link, asPiero, guest } = await world(a);
-      const pieroSocket = await connectSocket(asPiero);
-      const guestSocket = await connectSocket(guest.via(b.url));
-      sockets.push(pieroSocket, guestSocket);
+    await onTwoProcesses(engine.options(), async ({ ctx, link, pieroSocket, guestSocket }) => {
       const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
-      const typing = next(pieroSocket, 'typing', (e: { groupId: string }) => e.groupId === groupId);
-      expect((await ask(guestSocket, 'typing', { groupId, typing: true })).ok).to.equal(true);
-      expect(await typing).to.deep.include({ groupId, typing: true });
-      const read = next(guestSocket, 'read', (e: { groupId: string }) => e.groupId === groupId);
-      expect((await ask(pieroSocket, 'read', { groupId, seq: 1 })).seq).to.equal(1);
-      expect(await read).to.deep.include({ groupId, kind: 'internal', seq: 1 });
-    } finally {
-      for (const s of sockets) s.disconnect();
-      await a.close();
-      await b.close();
-    }
+      await typeAndRead(guestSocket, pieroSocket, groupId);
+    });
   });
 
   it('has a process alone on its database tell typing and reads without a NOTIFY', async () => {
@@ -169,12 +178,7 @@ describeEngines('several server processes', (engine) => {
       await sleep(100);
       expect(published).to.include.members([4, 9]);
       published = [];
-      const typing = next(pieroSocket, 'typing', (e: { groupId: string }) => e.groupId === groupId);
-      expect((await ask(guestSocket, 'typing', { groupId, typing: true })).ok).to.equal(true);
-      expect(await typing).to.deep.include({ groupId, typing: true });
-      const read = next(guestSocket, 'read', (e: { groupId: string }) => e.groupId === groupId);
-      expect((await ask(pieroSocket, 'read', { groupId, seq: 1 })).seq).to.equal(1);
-      expect(await read).to.deep.include({ groupId, kind: 'internal', seq: 1 });
+      await typeAndRead(guestSocket, pieroSocket, groupId);
       await sleep(300);
       expect(published.filter((type) => type === 3 || type === 9), `published types: ${published.join(', ')}`).to.deep.equal([]);
     } finally {
@@ -185,16 +189,8 @@ describeEngines('several server processes', (engine) => {
   });
 
   it('emails the guests who are connected nowhere, asking the other process which of them it holds', async () => {
-    const database = engine.options();
-    const a = await startTestServer(database);
-    const b = await startTestServer(database);
-    const sockets: ChatSocket[] = [];
-    try {
-      const { ctx, link, asPiero, guest } = await world(a);
-      const pieroSocket = await connectSocket(asPiero);
-      // Mario stays, on the other process (with his session watched there); Anna leaves.
-      const mario = await connectSocket(guest.via(b.url));
-      sockets.push(pieroSocket, mario);
+    // Mario stays, on the other process (with his session watched there); Anna leaves.
+    await onTwoProcesses(engine.options(), async ({ a, b, ctx, link, pieroSocket, guestSocket: mario }) => {
       const withMario = await openConversation(mario, pieroSocket, ctx.id, link.token);
       const anna = new TestClient(a.url);
       await anna.signIn('external', `anna-${cid().slice(0, 8)}@customer.test`, { name: 'Anna Neri' });
@@ -209,24 +205,11 @@ describeEngines('several server processes', (engine) => {
       const q = schema.guestEmailQueue;
       const rows = await a.database.db.select().from(q).where(inArray(q.groupId, [withMario, withAnna]));
       expect(rows.map((r) => r.groupId)).to.deep.equal([withAnna]);
-    } finally {
-      for (const s of sockets) s.disconnect();
-      await a.close();
-      await b.close();
-    }
+    });
   });
 
   it('has a process that shuts down beside another finish the work after its last sends, offline emails included', async () => {
-    const database = engine.options();
-    const a = await startTestServer(database);
-    const b = await startTestServer(database);
-    const sockets: ChatSocket[] = [];
-    let aClosed = false;
-    try {
-      const { ctx, link, asPiero, guest } = await world(a);
-      const pieroSocket = await connectSocket(asPiero);
-      const guestSocket = await connectSocket(guest.via(b.url));
-      sockets.push(pieroSocket);
+    await onTwoProcesses(engine.options(), async ({ a, b, ctx, link, pieroSocket, guestSocket }) => {
       const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
       // The guest leaves; Piero answers through the process that is about to stop.
       guestSocket.disconnect();
@@ -235,16 +218,11 @@ describeEngines('several server processes', (engine) => {
       // Its after-send round (the guest's offline email) has not run yet: stopping runs it, and it
       // asks the other process whether the guest is connected there.
       await a.close();
-      aClosed = true;
       const q = schema.guestEmailQueue;
       const [row] = await b.database.db.select().from(q).where(eq(q.groupId, groupId));
       expect(row, 'the guest is to get an email').to.not.equal(undefined);
       expect(row!.lastSeq).to.equal(sent.message.seq);
-    } finally {
-      for (const s of sockets) s.disconnect();
-      if (!aClosed) await a.close();
-      await b.close();
-    }
+    });
   });
 
   it('loses no acknowledged message when a process is killed, and the clients resume on the other', async function () {
