@@ -131,7 +131,7 @@ export class Hub {
     io.on('hub:emit', (events) => {
       for (const e of events) this.emitHere(e);
     });
-    io.on('hub:online', (ids, answer) => answer(Array.isArray(ids) ? ids.filter((id) => this.connectedHere(id)) : []));
+    io.on('hub:online', (ids, answer) => answer(Array.isArray(ids) ? ids.filter((id) => typeof id === 'string' && this.connectedHere(id)) : []));
   }
 
   /** Messages broadcast here this tick, and notifications told here, for the other processes. */
@@ -321,9 +321,10 @@ export class Hub {
       answers = await this.io.serverSideEmitWithAck('hub:online', elsewhere);
     } catch (err) {
       // (the answers that did come)
-      answers = ((err as { responses?: string[][] }).responses ?? []);
+      answers = (err as { responses?: string[][] }).responses ?? [];
     }
-    for (const ids of answers) if (Array.isArray(ids)) for (const id of ids) if (elsewhere.includes(id)) online.add(id);
+    const asked = new Set(elsewhere);
+    for (const ids of answers) if (Array.isArray(ids)) for (const id of ids) if (asked.has(id)) online.add(id);
     return online;
   }
 
