@@ -115,7 +115,7 @@ export class ChatService {
   private after(stored: StoredMessage, from?: string): void {
     if (!stored.created) return;
     this.hub.message(stored.message, from);
-    this.hub.notifyMany(stored.notifications);
+    for (const { userId, notification } of stored.notifications) this.hub.notify(userId, notification);
     this.afterQueue.push({ message: stored.message, contextId: stored.contextId });
     this.runAfter();
   }

@@ -49,21 +49,19 @@ export interface InterServerEvents {
   'hub:forget': (rule: ForgetRule) => void;
   /** A tick's messages, in the order they were broadcast here. */
   'hub:messages': (messages: MessageDto[]) => void;
-  /** A tick's notifications. */
-  'hub:notify': (list: Notified[]) => void;
-  /** A tick's other room events, in the order they were told here. */
+  /** A tick's other room events (notifications among them), in the order they were told here. */
   'hub:emit': (events: RoomEvent[]) => void;
   /** Which of these guests have a socket here. */
   'hub:online': (externalUserIds: string[], answer: (online: string[]) => void) => void;
 }
 
-/** The room events that are told live and kept nowhere: whoever misses one reads the state again. */
-type RoomEventName = 'typing' | 'read' | 'group:changed' | 'link:changed';
+/**
+ * The room events other than messages (which keep their group's order): told live, and read again
+ * from the database by whoever missed one.
+ */
+type RoomEventName = 'typing' | 'read' | 'group:changed' | 'link:changed' | 'notification:new';
 /** One of them, and the rooms whose sockets hear it. */
 type RoomEvent = { [E in RoomEventName]: { to: string[]; event: E; payload: Parameters<ServerToClientEvents[E]>[0] } }[RoomEventName];
-
-/** A notification and the internal user it is for. */
-type Notified = { userId: string; notification: NotificationDto };
 
 /**
  * What this process tells the others, gathered over one loop turn and handed on together: one
@@ -73,11 +71,9 @@ class PerTick<T> {
   private items: T[] = [];
   constructor(private readonly flush: (items: T[]) => void) {}
 
-  add(items: readonly T[]): void {
-    if (items.length === 0) return;
-    const first = this.items.length === 0;
-    this.items.push(...items);
-    if (!first) return;
+  add(item: T): void {
+    this.items.push(item);
+    if (this.items.length > 1) return;
     setImmediate(() => {
       const all = this.items;
       this.items = [];
@@ -127,16 +123,14 @@ export class Hub {
     io.on('hub:messages', (messages) => {
       for (const m of messages) this.messageHere(m);
     });
-    io.on('hub:notify', (list) => this.notifyHere(list));
     io.on('hub:emit', (events) => {
       for (const e of events) this.emitHere(e);
     });
     io.on('hub:online', (ids, answer) => answer(Array.isArray(ids) ? ids.filter((id) => typeof id === 'string' && this.connectedHere(id)) : []));
   }
 
-  /** Messages broadcast here this tick, and notifications told here, for the other processes. */
+  /** Messages broadcast here this tick, and the other room events told here, for the other processes. */
   private readonly messagesOut = new PerTick<MessageDto>((messages) => this.toOthers((io) => io.serverSideEmit('hub:messages', messages)));
-  private readonly notificationsOut = new PerTick<Notified>((list) => this.toOthers((io) => io.serverSideEmit('hub:notify', list)));
   private readonly eventsOut = new PerTick<RoomEvent>((events) => this.toOthers((io) => io.serverSideEmit('hub:emit', events)));
 
   /**
@@ -148,7 +142,7 @@ export class Hub {
    */
   message(message: MessageDto, from?: string): void {
     this.messageHere(message, from);
-    if (this.clustered) this.messagesOut.add([message]);
+    if (this.clustered) this.messagesOut.add(message);
   }
 
   /**
@@ -231,7 +225,7 @@ export class Hub {
    */
   private emit(event: RoomEvent, except?: string): void {
     this.emitHere(event, except);
-    if (this.clustered) this.eventsOut.add([event]);
+    if (this.clustered) this.eventsOut.add(event);
   }
 
   private emitHere({ to, event, payload }: RoomEvent, except?: string): void {
@@ -260,21 +254,9 @@ export class Hub {
     this.io.in(rooms.session(sessionKey)).disconnectSockets(true);
   }
 
+  /** A notification to an internal user: the sockets of that user, on every process. */
   notify(userId: string, notification: NotificationDto): void {
-    this.notifyMany([{ userId, notification }]);
-  }
-
-  /**
-   * Notifications to internal users: here at once, and to the other processes with the rest of
-   * the tick's (each message's come with its broadcast: one serverSideEmit per tick, not per message).
-   */
-  notifyMany(list: Notified[]): void {
-    this.notifyHere(list);
-    if (this.clustered) this.notificationsOut.add(list);
-  }
-
-  private notifyHere(list: Notified[]): void {
-    for (const { userId, notification } of list) this.io.local.to(rooms.user(userId)).emit('notification:new', notification);
+    this.emit({ to: [rooms.user(userId)], event: 'notification:new', payload: notification });
   }
 
   /** A new or changed group: its members' sockets join it, and whoever has the context open hears of it. */
