@@ -30,7 +30,7 @@ export interface SocketData {
  */
 export class SessionWatch {
   timer?: NodeJS.Timeout;
-  touchedAt?: number;
+  touchedAt = Date.now();
   constructor(
     readonly sid: string,
     readonly data: SessionData,

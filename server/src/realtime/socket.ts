@@ -232,7 +232,6 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
   function watchSession(socket: ChatSocket): boolean {
     const watch = socket.data.session;
     if (!watch || socket.handshake.auth?.token !== undefined) return false;
-    watch.touchedAt = Date.now();
     scheduleCheck(socket, lifetime.deadline(watch.data));
     socket.on('disconnect', stopWatching);
     return true;
@@ -266,7 +265,7 @@ export function registerSocketHandlers(io: ChatServer, deps: SocketDeps): void {
   /** An event of the socket's: the session's idle deadline moves on, at most once per `touchEvery`. */
   function touchSession(socket: ChatSocket): void {
     const watch = socket.data.session!;
-    if (Date.now() - watch.touchedAt! < touchEvery) return;
+    if (Date.now() - watch.touchedAt < touchEvery) return;
     watch.touchedAt = Date.now();
     lifetime.touch(watch.sid, watch.data).then(
       (deadline) => scheduleCheck(socket, deadline),
