@@ -213,18 +213,18 @@ async function searchRate(label: { engine: string; path: string }, known: Result
 
 /**
  * Group commit at its simplest: the sends of one loop turn stored by one multi-row insert (at most
- * two in flight, as ChatPro's batcher), each answered and broadcast once it committed. What
- * batching alone makes of the floor on this machine, with none of the product's work.
+ * two in flight; ChatPro's batcher runs one per lane, four on PostgreSQL), each answered and
+ * broadcast once it committed. What batching alone makes of the floor on this machine, with none
+ * of the product's work.
  */
 function groupCommit(db: Db): (row: { room: string; id: string; body: string }) => Promise<void> {
-  let queue: { room: string; id: string; body: string; done: (err?: unknown) => void }[] = [];
+  const queue: { room: string; id: string; body: string; done: (err?: unknown) => void }[] = [];
   let inFlight = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     while (queue.length > 0 && inFlight < 2) {
-      const batch = queue.slice(0, 256);
-      queue = queue.slice(256);
+      const batch = queue.splice(0, 256);
       inFlight++;
       db.execute(sql`insert into bench_relay (room, client_id, body) select room, id, body from json_to_recordset(${JSON.stringify(batch.map(({ room, id, body }) => ({ room, id, body })))}::json) as x(room text, id text, body text)`).then(
         () => batch.forEach((b) => b.done()),
