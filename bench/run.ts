@@ -99,7 +99,9 @@ interface Sustained {
   p99: number;
   /** The rate that failed above it, if one was tried. */
   failedAt: number | null;
-  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number }[];
+  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number; cpuPerMessageUs: number }[];
+  /** CPU µs a message at the highest rate that passed (server, PostgreSQL when it is on this machine, load generator). */
+  cpuPerMessageUs: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -190,7 +192,8 @@ async function searchRate(label: { engine: string; path: string }, known: Result
     } else if (!bad || r.rate < bad.rate) bad = r;
   };
   known.forEach(consider);
-  const steps: Sustained['steps'] = known.map((r) => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered }));
+  const stepOf = (r: Result): Sustained['steps'][number] => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered, cpuPerMessageUs: r.cpuPerMessageUs });
+  const steps = known.map(stepOf);
   // A server still busy with an earlier run would spoil every step after it.
   const busy = () => known.some((r) => r.unanswered > 0);
   for (let i = 0; i < search!.maxSteps && !busy(); i++) {
@@ -200,7 +203,7 @@ async function searchRate(label: { engine: string; path: string }, known: Result
     const rate = !b ? (g ? g.rate * 2 : search!.start) : g ? Math.round((g.rate + b.rate) / 2 / 50) * 50 : Math.round(b.rate / 2 / 50) * 50;
     if (rate < 50 || steps.some((s) => s.rate === rate)) break;
     const r = await step(rate);
-    steps.push({ rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered });
+    steps.push(stepOf(r));
     console.log(`  search ${label.engine} ${label.path} @ ${rate} msg/s: p99 ${r.p99} ms, lost ${r.lost}, errors ${r.errors}, achieved ${r.achieved} msg/s`);
     consider(r);
     if (r.unanswered > 0) break;
@@ -208,7 +211,7 @@ async function searchRate(label: { engine: string; path: string }, known: Result
   }
   const g = good as Result | null;
   const b = bad as Result | null;
-  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
+  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps, cpuPerMessageUs: g?.cpuPerMessageUs ?? null };
 }
 
 /**
@@ -484,11 +487,30 @@ for (const t of throughput) {
   if (t.send !== null) console.log(`${t.engine}: sustained durable throughput ${t.send} msg/s, committed floor ${t.floor} msg/s, ×${t.ratio}`);
   if (t.batched !== null) console.log(`${t.engine}: group commit alone (batched relay) ${t.batched} msg/s, ×${t.batchedRatio} the committed floor`);
 }
+/**
+ * What twice the committed floor asks of this machine: its cores' time spread over twice the
+ * floor's rate, against what a message cost each path at its highest sustained rate (server,
+ * PostgreSQL when it runs here, load generator: "CPU µs/msg"). A path whose message costs more
+ * than that cannot sustain twice the floor on this machine, however its work is scheduled.
+ */
+const budgets = engines.flatMap((engine) => {
+  const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
+  // Only where every process's CPU is counted (PGlite is in the server; PostgreSQL here, not remote).
+  const counted = engine === 'pglite' || results.some((r) => r.engine === engine && r.dbCpu !== null);
+  if (!floor?.rate || !counted) return [];
+  const twice = 2 * floor.rate;
+  const cost = Object.fromEntries(sustained.filter((s) => s.engine === engine).map((s) => [s.path, s.cpuPerMessageUs]));
+  return [{ engine, twiceFloor: twice, budgetUs: Math.round((os.cpus().length * 1e6) / twice), cost }];
+});
+for (const b of budgets) {
+  const costs = Object.entries(b.cost).map(([path, us]) => `${path} ${us ?? '–'}`).join(', ');
+  console.log(`${b.engine}: twice the committed floor is ${b.twiceFloor} msg/s, where ${os.cpus().length} cores give ${b.budgetUs} µs of CPU a message; at its highest sustained rate a message cost (µs) ${costs}`);
+}
 for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
 const file = resultsPath('.json', true);
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, batching, figures }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: os.loadavg(), args: { clients, rates, duration, engines, paths: [...paths], search }, results, sustained, ratios, throughput, budgets, batching, figures }, null, 2),
 );
 console.log(`\nwrote ${file}`);
 process.exit(0);
