@@ -85,6 +85,8 @@ interface Result extends DriveResult {
   dbCpu: number | null;
   /** CPU of server, PostgreSQL and load generator together, per message sent, in µs. */
   cpuPerMessageUs: number;
+  /** The server process's own CPU per message sent, in µs (on PGlite its database's too). */
+  serverUsPerMessage: number;
   /** How busy the server's event loop was while driving (0–100 %), and its delay p99 in ms. */
   serverLoop: number;
   serverLagP99: number;
@@ -99,9 +101,10 @@ interface Sustained {
   p99: number;
   /** The rate that failed above it, if one was tried. */
   failedAt: number | null;
-  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number; cpuPerMessageUs: number }[];
-  /** CPU µs a message at the highest rate that passed (server, PostgreSQL when it is on this machine, load generator). */
+  steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number; cpuPerMessageUs: number; serverUsPerMessage: number }[];
+  /** At the highest rate that passed: CPU µs a message in all (server, PostgreSQL when it is on this machine, load generator), and in the server. */
   cpuPerMessageUs: number | null;
+  serverUsPerMessage: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,6 +161,7 @@ class Load {
         serverCpu: Math.round((serverMs / elapsedMs) * 100),
         dbCpu: db0 === null || db1 === null ? null : Math.round((dbMs / elapsedMs) * 100),
         cpuPerMessageUs: Math.round(((serverMs + dbMs + clientMs) * 1000) / Math.max(1, result.sent)),
+        serverUsPerMessage: Math.round((serverMs * 1000) / Math.max(1, result.sent)),
         serverLoop: Math.round(nodePerformance.eventLoopUtilization(elu0).utilization * 100),
         serverLagP99: Math.round(lag.percentile(99) / 1e6),
       };
@@ -192,7 +196,7 @@ async function searchRate(label: { engine: string; path: string }, known: Result
     } else if (!bad || r.rate < bad.rate) bad = r;
   };
   known.forEach(consider);
-  const stepOf = (r: Result): Sustained['steps'][number] => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered, cpuPerMessageUs: r.cpuPerMessageUs });
+  const stepOf = (r: Result): Sustained['steps'][number] => ({ rate: r.rate, achieved: r.achieved, p99: r.p99, lost: r.lost, errors: r.errors, unanswered: r.unanswered, cpuPerMessageUs: r.cpuPerMessageUs, serverUsPerMessage: r.serverUsPerMessage });
   const steps = known.map(stepOf);
   // A server still busy with an earlier run would spoil every step after it.
   const busy = () => known.some((r) => r.unanswered > 0);
@@ -211,7 +215,7 @@ async function searchRate(label: { engine: string; path: string }, known: Result
   }
   const g = good as Result | null;
   const b = bad as Result | null;
-  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps, cpuPerMessageUs: g?.cpuPerMessageUs ?? null };
+  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps, cpuPerMessageUs: g?.cpuPerMessageUs ?? null, serverUsPerMessage: g?.serverUsPerMessage ?? null };
 }
 
 /**
@@ -489,9 +493,10 @@ for (const t of throughput) {
 }
 /**
  * What twice the committed floor asks of this machine: its cores' time spread over twice the
- * floor's rate, against what a message cost each path at its highest sustained rate (server,
- * PostgreSQL when it runs here, load generator: "CPU µs/msg"). A path whose message costs more
- * than that cannot sustain twice the floor on this machine, however its work is scheduled.
+ * floor's rate, and one core's (a server is one thread: on PGlite its database runs on it too),
+ * against what a message cost each path at its highest sustained rate, in all (server, PostgreSQL
+ * when it runs here, load generator: "CPU µs/msg") and in the server. A path whose message costs
+ * more than either cannot sustain twice the floor on this machine, however its work is scheduled.
  */
 const budgets = engines.flatMap((engine) => {
   const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
@@ -499,12 +504,15 @@ const budgets = engines.flatMap((engine) => {
   const counted = engine === 'pglite' || results.some((r) => r.engine === engine && r.dbCpu !== null);
   if (!floor?.rate || !counted) return [];
   const twice = 2 * floor.rate;
-  const cost = Object.fromEntries(sustained.filter((s) => s.engine === engine).map((s) => [s.path, s.cpuPerMessageUs]));
-  return [{ engine, twiceFloor: twice, budgetUs: Math.round((os.cpus().length * 1e6) / twice), cost }];
+  const cost = Object.fromEntries(sustained.filter((s) => s.engine === engine).map((s) => [s.path, { all: s.cpuPerMessageUs, server: s.serverUsPerMessage }]));
+  return [{ engine, twiceFloor: twice, machineUs: Math.round((os.cpus().length * 1e6) / twice), threadUs: Math.round(1e6 / twice), cost }];
 });
 for (const b of budgets) {
-  const costs = Object.entries(b.cost).map(([path, us]) => `${path} ${us ?? '–'}`).join(', ');
-  console.log(`${b.engine}: twice the committed floor is ${b.twiceFloor} msg/s, where ${os.cpus().length} cores give ${b.budgetUs} µs of CPU a message; at its highest sustained rate a message cost (µs) ${costs}`);
+  const costs = Object.entries(b.cost).map(([path, us]) => `${path} ${us.all ?? '–'} / ${us.server ?? '–'}`).join(', ');
+  console.log(
+    `${b.engine}: twice the committed floor is ${b.twiceFloor} msg/s, where ${os.cpus().length} cores give ${b.machineUs} µs of CPU a message and a server's one thread ${b.threadUs} µs; ` +
+      `at its highest sustained rate a message cost, in all / in the server (µs): ${costs}`,
+  );
 }
 for (const b of batching) console.log(`${b.engine}: ChatPro stored ${b.messages} messages in ${b.batches} batch statements (${(b.messages / Math.max(1, b.batches)).toFixed(1)} per batch), ${b.replayed} replayed alone ${JSON.stringify(b.retried)}; statements took ${(b.statementMs / Math.max(1, b.batches)).toFixed(1)} ms on average, ${b.maxStatementMs.toFixed(0)} ms at most`);
 const file = resultsPath('.json', true);
