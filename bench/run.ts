@@ -496,7 +496,9 @@ for (const t of throughput) {
  * floor's rate, and one core's (a server is one thread: on PGlite its database runs on it too),
  * against what a message cost each path at its highest sustained rate, in all (server, PostgreSQL
  * when it runs here, load generator: "CPU µs/msg") and in the server. A path whose message costs
- * more than either cannot sustain twice the floor on this machine, however its work is scheduled.
+ * more than the cores give cannot sustain twice the floor on this machine, however its work is
+ * scheduled. The thread's side is an estimate: the server's CPU also counts V8's and libuv's
+ * helper threads, which run beside the main one.
  */
 const budgets = engines.flatMap((engine) => {
   const floor = sustained.find((s) => s.engine === engine && s.path === 'committed relay');
