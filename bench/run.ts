@@ -101,10 +101,8 @@ interface Sustained {
   p99: number;
   /** The rate that failed above it, if one was tried. */
   failedAt: number | null;
+  /** Each rate tried, with what a message cost there (CPU µs in all, and in the server). */
   steps: { rate: number; achieved: number; p99: number; lost: number; errors: number; unanswered: number; cpuPerMessageUs: number; serverUsPerMessage: number }[];
-  /** At the highest rate that passed: CPU µs a message in all (server, PostgreSQL when it is on this machine, load generator), and in the server. */
-  cpuPerMessageUs: number | null;
-  serverUsPerMessage: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -215,7 +213,7 @@ async function searchRate(label: { engine: string; path: string }, known: Result
   }
   const g = good as Result | null;
   const b = bad as Result | null;
-  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps, cpuPerMessageUs: g?.cpuPerMessageUs ?? null, serverUsPerMessage: g?.serverUsPerMessage ?? null };
+  return { ...label, rate: g?.rate ?? 0, p50: g?.p50 ?? NaN, p99: g?.p99 ?? NaN, failedAt: b?.rate ?? null, steps };
 }
 
 /**
@@ -506,7 +504,13 @@ const budgets = engines.flatMap((engine) => {
   const counted = engine === 'pglite' || results.some((r) => r.engine === engine && r.dbCpu !== null);
   if (!floor?.rate || !counted) return [];
   const twice = 2 * floor.rate;
-  const cost = Object.fromEntries(sustained.filter((s) => s.engine === engine).map((s) => [s.path, { all: s.cpuPerMessageUs, server: s.serverUsPerMessage }]));
+  // Each path's step at the rate it sustained (none when no rate passed).
+  const cost = Object.fromEntries(
+    sustained.filter((s) => s.engine === engine).map((s) => {
+      const step = s.rate ? s.steps.find((st) => st.rate === s.rate) : undefined;
+      return [s.path, { all: step?.cpuPerMessageUs, server: step?.serverUsPerMessage }];
+    }),
+  );
   return [{ engine, twiceFloor: twice, machineUs: Math.round((os.cpus().length * 1e6) / twice), threadUs: Math.round(1e6 / twice), cost }];
 });
 for (const b of budgets) {
