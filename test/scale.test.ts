@@ -2,6 +2,7 @@
  * Several server processes on one PostgreSQL database: a message sent through any process reaches
  * the sockets of every process, and a process killed mid-conversation loses nothing acknowledged.
  */
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq, inArray } from 'drizzle-orm';
 import pg from 'pg';
@@ -186,6 +187,23 @@ describeEngines('several server processes', (engine) => {
       await listener.end();
       await a.close();
     }
+  });
+
+  it('answers the other process which of the guests asked it holds, and nothing for ids that are not ids', async () => {
+    await onTwoProcesses(engine.options(), async ({ a, ctx, link, pieroSocket, guestSocket }) => {
+      const groupId = await openConversation(guestSocket, pieroSocket, ctx.id, link.token);
+      const [first] = await a.database.db.select().from(schema.messages).where(eq(schema.messages.groupId, groupId));
+      const guestId = first!.authorExternalId!;
+      const online = (ids: unknown) => a.io.serverSideEmitWithAck('hub:online', ids as string[]);
+      // The guest's socket is on b. A stranger's id, and values that are not ids (an array holding the
+      // guest's id would name the guest's room), are answered with nothing; a payload that is not a list too.
+      expect(await online([guestId, randomUUID()])).to.deep.equal([[guestId]]);
+      expect(await online([42, null, [guestId], guestId])).to.deep.equal([[guestId]]);
+      expect(await online('not a list')).to.deep.equal([[]]);
+      guestSocket.disconnect();
+      await sleep(200);
+      expect(await online([guestId])).to.deep.equal([[]]);
+    });
   });
 
   it('emails the guests who are connected nowhere, asking the other process which of them it holds', async () => {
